@@ -1,0 +1,1 @@
+"""Tracker for the HMICFRS online child sexual abuse and exploitation inspection recommendations."""

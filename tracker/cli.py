@@ -1,0 +1,264 @@
+"""`tracker …`: a thin command-line face over the services."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from sqlalchemy.exc import OperationalError
+
+from tracker.catalogue import CatalogueError, UnknownOrganisationError, UnknownRegionError
+from tracker.db import describe_url, get_engine
+from tracker.evidence import parse_date
+from tracker.services import demo, export, progress, setup, updates
+from tracker.services.access import Actor
+from tracker.settings import get_settings
+
+app = typer.Typer(
+    help="Track the 17 recommendations of the HMICFRS online child sexual abuse and exploitation "
+    "inspection (2023), by force, region and nationally.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: TRACKER_DATABASE_URL, else a SQLite file)."),
+]
+
+
+@app.callback()
+def main(ctx: typer.Context, db: DbOption = None) -> None:
+    if db:
+        # One place decides the URL: the settings object reads this for every later call.
+        os.environ["TRACKER_DATABASE_URL"] = db
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        result = parse_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--as-of") from None
+    assert result is not None
+    return result
+
+
+def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
+    frame = export.status_frame(rows)
+    if fmt == OutputFormat.json:
+        records = json.loads(frame.to_json(orient="records", date_format="iso"))
+        for record in records:  # dates as plain YYYY-MM-DD
+            for key in ("deadline", "last_update"):
+                if record[key]:
+                    record[key] = record[key][:10]
+        typer.echo(json.dumps(records, indent=2))
+    elif fmt == OutputFormat.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    else:
+        if frame.empty:
+            typer.echo("No assignments match.")
+            return
+        shown = frame.assign(
+            overdue=frame["overdue"].map({True: "yes", False: ""}),
+            stale=frame["stale"].map({True: "stale", False: ""}),
+            days_overdue=frame["days_overdue"].where(frame["days_overdue"] > 0, ""),
+        ).drop(columns=["never_reported", "verified"])
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            typer.echo(shown.fillna("").to_string(index=False))
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return get_engine()
+
+
+def _load_rows(
+    *,
+    as_of: date,
+    orgs: list[str],
+    regions: list[str],
+    recommendations: list[str],
+) -> list[progress.StatusRow]:
+    try:
+        filters = progress.resolve_filters(
+            setup.directory(), organisations=orgs, regions=regions, recommendations=recommendations
+        )
+        return progress.status_rows(engine=_engine(), as_of=as_of, filters=filters)
+    except (UnknownOrganisationError, UnknownRegionError, LookupError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    except OperationalError as exc:
+        raise _fail(
+            f"Cannot reach the database {describe_url(get_settings().database_url)}: {exc.orig}"
+        ) from None
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database and load the catalogue and organisations (safe to repeat)."""
+    try:
+        catalogue, summary = setup.initialise(engine=_engine())
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from None
+    unverified = sum(1 for r in catalogue.recommendations if not r.verified)
+    typer.echo(
+        f"Database ready at {describe_url(get_settings().database_url)}\n"
+        f"Loaded {summary.recommendations} recommendations, {summary.organisations} organisations, "
+        f"{summary.assignments_active} assignments "
+        f"({summary.assignments_added} new, {summary.assignments_withdrawn} withdrawn)."
+    )
+    if unverified:
+        typer.echo(
+            f"{unverified} recommendation(s) are marked verified: false: wording to be confirmed "
+            "against the published report."
+        )
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Fill demonstration updates for every assignment, 2023 to 2026 (safe to repeat)."""
+    try:
+        setup.initialise(engine=_engine())
+        stored, existing = demo.fill_demo(engine=_engine())
+    except (CatalogueError, LookupError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Demonstration data: {stored} updates added, {existing} already there.")
+
+
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD); default today.")
+]
+Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
+Org = Annotated[
+    list[str] | None, typer.Option("--org", help="Organisation name or alias, e.g. Kent, GMP.")
+]
+
+
+@app.command()
+def status(
+    org: Org = None,
+    recommendation: Annotated[
+        list[str] | None, typer.Option("--recommendation", help="R5 or 5.")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region")] = None,
+    as_of: AsOf = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """One row per assignment: status, RAG, deadline, overdue and stale as of a date."""
+    rows = _load_rows(
+        as_of=_as_of(as_of), orgs=org or [], regions=region or [], recommendations=recommendation or []
+    )
+    _print_rows(rows, fmt)
+
+
+@app.command()
+def overdue(
+    org: Org = None,
+    region: Annotated[list[str] | None, typer.Option("--region")] = None,
+    recommendation: Annotated[list[str] | None, typer.Option("--recommendation")] = None,
+    as_of: AsOf = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """The overdue assignments as of a date, most overdue first."""
+    rows = _load_rows(
+        as_of=_as_of(as_of), orgs=org or [], regions=region or [], recommendations=recommendation or []
+    )
+    _print_rows(progress.overdue_rows(rows), fmt)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX of updates.")],
+    recorded_by: Annotated[
+        str, typer.Option("--recorded-by", help="Who is importing (used where a row has none).")
+    ] = "command line",
+) -> None:
+    """Import updates from a file: all rows or none; importing the same file again adds nothing."""
+    try:
+        result = updates.import_file(
+            engine=_engine(), actor=Actor(name=recorded_by), path=file, directory=setup.directory()
+        )
+    except updates.ImportRejectedError as exc:
+        raise _fail(str(exc)) from None
+    except LookupError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"{file}: {result.rows} rows read, {result.stored} updates stored, "
+        f"{result.already_recorded} already recorded."
+    )
+
+
+@app.command("export")
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.xlsx,
+    as_of: AsOf = None,
+) -> None:
+    """Export the catalogue, every assignment with its status, and the full update history."""
+    try:
+        tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
+    except LookupError as exc:
+        raise _fail(str(exc)) from None
+    for path in export.write_export(tables, fmt=fmt.value, out=out):
+        typer.echo(f"Wrote {path}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port")] = 8501,
+    address: Annotated[str, typer.Option("--address")] = "localhost",
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demonstration data first.")
+    ] = False,
+) -> None:
+    """Start the dashboard (headless) on the configured database."""
+    try:
+        setup.initialise(engine=_engine())
+        if with_demo:
+            stored, _ = demo.fill_demo(engine=_engine())
+            typer.echo(f"Demonstration data ready ({stored} updates added).")
+    except (CatalogueError, LookupError) as exc:
+        raise _fail(str(exc)) from None
+    app_file = Path(__file__).resolve().parent / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.headless=true",
+        f"--server.port={port}",
+        f"--server.address={address}",
+        "--server.fileWatcherType=none",
+        "--browser.gatherUsageStats=false",
+    ]
+    typer.echo(f"Dashboard on http://{address}:{port}")
+    raise typer.Exit(subprocess.call(command, env={**os.environ}))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,274 @@
+"""The tracker's rules: status as of a date, overdue, RAG, stale and roll-ups.
+
+Pure functions over plain values: no database, no Streamlit, no clock. Every rule takes the
+as-of date it answers for, so the same question asked about last March gives last March's answer.
+The plain-English text of these rules lives in ``RULES_TEXT`` and is shown in the README and on the
+"About the data" page.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    IMPLEMENTED = "implemented"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        """Implemented or not applicable: nothing further is expected."""
+        return self in (Status.IMPLEMENTED, Status.NOT_APPLICABLE)
+
+
+class Rag(StrEnum):
+    """RAG rating of one assignment, worst first (see ``RAG_ORDER``)."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+    COMPLETE = "complete"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return RAG_LABELS[self]
+
+
+RAG_LABELS: dict[Rag, str] = {
+    Rag.RED: "Red – overdue",
+    Rag.AMBER: "Amber – at risk",
+    Rag.GREEN: "Green – on track",
+    Rag.COMPLETE: "Blue – implemented",
+    Rag.NOT_APPLICABLE: "Grey – not applicable",
+}
+# Short labels for places with little room (matrix cells); always shown with the colour.
+RAG_SHORT: dict[Rag, str] = {
+    Rag.RED: "R",
+    Rag.AMBER: "A",
+    Rag.GREEN: "G",
+    Rag.COMPLETE: "B",
+    Rag.NOT_APPLICABLE: "–",
+}
+RAG_ORDER: tuple[Rag, ...] = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    due_soon_days: int = 30
+    stale_after_days: int = 90
+
+
+@dataclass(frozen=True)
+class UpdateFact:
+    """What the rules need to know about one recorded update."""
+
+    id: int
+    status: Status
+    evidence_date: date
+    recorded_at: datetime
+    revised_target_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The state of one assignment as of a date."""
+
+    as_of: date
+    status: Status
+    rag: Rag
+    deadline: date | None
+    overdue: bool
+    days_overdue: int
+    stale: bool
+    never_reported: bool
+    last_update: date | None
+    last_update_id: int | None
+    revised_target_date: date | None
+    days_since_update: int | None
+
+
+def latest_update(updates: Iterable[UpdateFact], as_of: date) -> UpdateFact | None:
+    """The update that speaks for ``as_of``: latest evidence date on or before it.
+
+    Ties on evidence date go to the update recorded last (a correction is a new update).
+    """
+    candidates = [u for u in updates if u.evidence_date <= as_of]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda u: (u.evidence_date, u.recorded_at, u.id))
+
+
+def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
+    latest = latest_update(updates, as_of)
+    return latest.status if latest else Status.NOT_STARTED
+
+
+def is_overdue(deadline: date | None, status: Status, as_of: date) -> bool:
+    """Overdue: the deadline has passed (the deadline day itself is not late) and it is not closed."""
+    return deadline is not None and deadline < as_of and not status.is_closed
+
+
+def days_overdue(deadline: date | None, status: Status, as_of: date) -> int:
+    if deadline is None or not is_overdue(deadline, status, as_of):
+        return 0
+    return (as_of - deadline).days
+
+
+def assess(
+    *,
+    updates: Sequence[UpdateFact],
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+) -> Assessment:
+    """Status, RAG, overdue and stale for one assignment as of a date.
+
+    ``reporting_from`` is when returns were first expected (the report's publication): an
+    organisation that has never reported is stale once that is more than the stale period ago.
+    """
+    latest = latest_update(updates, as_of)
+    status = latest.status if latest else Status.NOT_STARTED
+    overdue = is_overdue(deadline, status, as_of)
+    last_update = latest.evidence_date if latest else None
+    since = (as_of - (last_update or reporting_from)).days
+    stale = not status.is_closed and since > thresholds.stale_after_days
+    revised = latest.revised_target_date if latest else None
+
+    if status == Status.IMPLEMENTED:
+        rag = Rag.COMPLETE
+    elif status == Status.NOT_APPLICABLE:
+        rag = Rag.NOT_APPLICABLE
+    elif overdue:
+        rag = Rag.RED
+    elif (
+        (deadline is not None and (deadline - as_of).days <= thresholds.due_soon_days)
+        or (revised is not None and deadline is not None and revised > deadline)
+        or stale
+    ):
+        rag = Rag.AMBER
+    else:
+        rag = Rag.GREEN
+
+    return Assessment(
+        as_of=as_of,
+        status=status,
+        rag=rag,
+        deadline=deadline,
+        overdue=overdue,
+        days_overdue=days_overdue(deadline, status, as_of),
+        stale=stale,
+        never_reported=latest is None,
+        last_update=last_update,
+        last_update_id=latest.id if latest else None,
+        revised_target_date=revised,
+        days_since_update=(as_of - last_update).days if last_update else None,
+    )
+
+
+# --- Roll-ups ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """Counts for a group of assignments and the group's single RAG."""
+
+    assignments: int
+    counts: dict[Rag, int]
+    implemented: int
+    overdue: int
+    stale: int
+    never_reported: int
+    rag: Rag
+
+    def share(self, rag: Rag) -> float:
+        return self.counts.get(rag, 0) / self.assignments if self.assignments else 0.0
+
+    @property
+    def percent_implemented(self) -> float:
+        """Implemented as a share of the assignments that apply (not applicable left out)."""
+        applicable = self.assignments - self.counts.get(Rag.NOT_APPLICABLE, 0)
+        return 100.0 * self.implemented / applicable if applicable else 0.0
+
+
+def rollup_rag(rags: Iterable[Rag]) -> Rag:
+    """A group is as bad as its worst assignment: any red makes it red, then any amber, then any
+    green; complete only when every applicable assignment is implemented."""
+    present = set(rags)
+    for rag in RAG_ORDER:
+        if rag in present:
+            return rag
+    return Rag.NOT_APPLICABLE
+
+
+def rollup(assessments: Iterable[Assessment]) -> Rollup:
+    items = list(assessments)
+    counts = Counter(a.rag for a in items)
+    return Rollup(
+        assignments=len(items),
+        counts={rag: counts.get(rag, 0) for rag in RAG_ORDER},
+        implemented=sum(1 for a in items if a.status == Status.IMPLEMENTED),
+        overdue=sum(1 for a in items if a.overdue),
+        stale=sum(1 for a in items if a.stale),
+        never_reported=sum(1 for a in items if a.never_reported),
+        rag=rollup_rag(counts),
+    )
+
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+def rollup_by(
+    items: Iterable[T], key: Callable[[T], K], assessment: Callable[[T], Assessment]
+) -> dict[K, Rollup]:
+    """Roll up any records (for example rows of a status table) grouped by ``key``."""
+    groups: dict[K, list[Assessment]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(assessment(item))
+    return {k: rollup(v) for k, v in groups.items()}
+
+
+RULES_TEXT = """\
+**Status as of a date.** An organisation's status on a recommendation, as of a date, is the one \
+given in its latest update whose evidence date is on or before that date. If two updates share \
+that evidence date, the one recorded later wins, so a correction is simply a new update. With no \
+update yet, the status is *not started*. Statuses are *not started*, *in progress*, *implemented* \
+and *not applicable* (which needs a reason).
+
+**Overdue.** An assignment is overdue when its deadline is before the as-of date and its status \
+is neither implemented nor not applicable. The deadline day itself is not late. Days overdue \
+count from the deadline to the as-of date. A revised target date does not move the deadline: \
+it is shown beside it.
+
+**Stale.** An open assignment is stale when its latest update is more than {stale} days before \
+the as-of date, or, if it has never been reported on, when the report was published more than \
+{stale} days before.
+
+**RAG.** Each assignment gets one rating:
+- **Blue – implemented**: the latest status is implemented.
+- **Grey – not applicable**: the latest status is not applicable.
+- **Red – overdue**: overdue as above.
+- **Amber – at risk**: not overdue, but the deadline is within {soon} days, or the latest update \
+revised the target date beyond the deadline, or the assignment is stale.
+- **Green – on track**: everything else.
+
+**Roll-ups.** A recommendation, region, force or owner group is rated by its worst assignment: \
+any red makes it red, then any amber, then any green; it is blue only when every applicable \
+assignment is implemented. The counts beside each roll-up show how many assignments are in each \
+rating. Percentage implemented leaves out assignments marked not applicable.
+"""
+
+
+def rules_text(thresholds: Thresholds = Thresholds()) -> str:
+    return RULES_TEXT.format(stale=thresholds.stale_after_days, soon=thresholds.due_soon_days)

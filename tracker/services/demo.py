@@ -1,0 +1,170 @@
+"""A believable demonstration data set: every assignment, a 2023–2026 history.
+
+Generated from fixed seeds and fixed dates, so running it twice adds nothing the second time
+(updates are stored once per fingerprint) and every machine gets the same picture.
+"""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.engine import Engine
+
+from tracker import store
+from tracker.db import read_session, write_session
+from tracker.evidence import CheckedUpdate, fingerprint
+from tracker.rules import Status
+
+DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
+
+# (profile, weight). Weights give roughly: most implemented by 2026, a stubborn minority
+# in progress (overdue), some gone quiet (stale), a few never reported at all.
+PROFILES: tuple[tuple[str, int], ...] = (
+    ("implemented_on_time", 40),
+    ("implemented_late", 27),
+    ("in_progress", 9),
+    ("gone_quiet", 8),
+    ("revised_target", 6),
+    ("never_reported", 4),
+    ("reported_not_started", 3),
+    ("not_applicable", 3),
+)
+
+OPENINGS = (
+    "Gap analysis against the recommendation completed and an action plan agreed at chief "
+    "officer group.",
+    "Named senior lead appointed and a working group set up with safeguarding partners.",
+    "Baseline audit of current practice carried out; findings reported to the force executive.",
+)
+PROGRESS = (
+    "Revised procedure drafted and consulted on; training for relevant teams is being scheduled.",
+    "Pilot running in two local policing areas; early dip sample of cases shows improvement.",
+    "New process live for referrals received since the start of the quarter; monitoring through "
+    "the performance board.",
+    "Training delivered to around two thirds of the staff in scope; remainder booked.",
+)
+DONE = (
+    "Changes embedded in business as usual and confirmed by an internal audit of recent cases.",
+    "Policy published, training complete for all staff in scope, and compliance reported monthly "
+    "to the force performance board.",
+    "Independent review by the force's audit team found the new arrangements working as intended.",
+)
+NOT_APPLICABLE = (
+    "The force does not carry out this function: it is delivered for us by the regional unit, "
+    "which reports on it separately.",
+)
+ROLES = ("Detective Superintendent", "Head of Public Protection", "Performance lead", "Chief of staff")
+
+
+def _profile(rng: random.Random) -> str:
+    names = [p for p, _ in PROFILES]
+    weights = [w for _, w in PROFILES]
+    return rng.choices(names, weights=weights, k=1)[0]
+
+
+def _on_or_before(day: date, limit: date) -> date:
+    return min(day, limit)
+
+
+def plan_updates(
+    record: store.AssignmentRecord, published: date
+) -> list[tuple[Status, date, str, date | None, str | None]]:
+    """The demonstration history of one assignment: (status, evidence date, narrative, revised
+    target, reason)."""
+    rng = random.Random(f"demo:{record.recommendation}:{record.organisation_id}")
+    profile = _profile(rng)
+    if record.organisation_kind != "force" and profile == "not_applicable":
+        profile = "in_progress"
+    deadline = record.deadline or date(2024, 10, 31)
+    start = published + timedelta(days=rng.randint(20, 120))
+    history: list[tuple[Status, date, str, date | None, str | None]] = []
+    if profile == "never_reported":
+        return history
+    if profile == "not_applicable":
+        return [(Status.NOT_APPLICABLE, start, rng.choice(NOT_APPLICABLE), None, None)]
+    if profile == "reported_not_started":
+        return [
+            (
+                Status.NOT_STARTED,
+                start,
+                "Recommendation received and logged; work has not yet begun because of competing "
+                "priorities.",
+                None,
+                None,
+            )
+        ]
+    history.append((Status.IN_PROGRESS, start, rng.choice(OPENINGS), None, None))
+    day = start
+    if profile == "implemented_on_time":
+        for _ in range(rng.randint(0, 2)):
+            day = day + timedelta(days=rng.randint(45, 100))
+            history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), None, None))
+        done = max(day + timedelta(days=14), deadline - timedelta(days=rng.randint(0, 60)))
+        history.append((Status.IMPLEMENTED, _on_or_before(done, DEMO_UNTIL), rng.choice(DONE), None, None))
+        return history
+    # The others keep reporting in progress at a steady cadence.
+    quiet_after = DEMO_UNTIL - timedelta(days=rng.randint(150, 420))
+    finish = deadline + timedelta(days=rng.randint(60, 700))
+    revised = None
+    reason = None
+    while True:
+        day = day + timedelta(days=rng.randint(60, 120))
+        if day > DEMO_UNTIL or (profile == "gone_quiet" and day > quiet_after):
+            break
+        if profile == "implemented_late" and day >= finish:
+            history.append((Status.IMPLEMENTED, day, rng.choice(DONE), None, None))
+            break
+        if profile == "revised_target" and revised is None and day > deadline - timedelta(days=40):
+            revised = deadline + timedelta(days=rng.randint(120, 400))
+            reason = "Dependent on a national system change that has been delayed."
+            history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), revised, reason))
+            continue
+        history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), None, None))
+    return history
+
+
+def fill_demo(*, engine: Engine) -> tuple[int, int]:
+    """Add the demonstration updates; returns (stored now, already there)."""
+    with read_session(engine) as session:
+        report = store.report_info(session=session)
+        if report is None:
+            raise LookupError("Load the catalogue first: run `tracker init`.")
+        records = store.assignment_records(session=session, report_id=report.id)
+    pending: list[store.NewUpdate] = []
+    for record in records:
+        rng = random.Random(f"who:{record.organisation_id}")
+        who = f"{rng.choice(ROLES)}, {record.organisation}"
+        for status, day, narrative, revised, reason in plan_updates(record, report.published):
+            checked = CheckedUpdate(
+                status=status,
+                evidence_date=day,
+                narrative=narrative,
+                links=(),
+                revised_target_date=revised,
+                revision_reason=reason,
+                recorded_by=who,
+                attachments=(),
+            )
+            lag = timedelta(days=rng.randint(0, 6))
+            recorded_at = datetime.combine(day + lag, time(10, 0), tzinfo=UTC)
+            pending.append(
+                store.NewUpdate(
+                    assignment_id=record.assignment_id,
+                    status=status,
+                    evidence_date=day,
+                    recorded_at=recorded_at,
+                    recorded_by=who,
+                    narrative=narrative,
+                    links=(),
+                    revised_target_date=revised,
+                    revision_reason=reason,
+                    source="demo",
+                    fingerprint=fingerprint(record.assignment_id, checked),
+                )
+            )
+    with write_session(engine) as session:
+        existing = store.existing_fingerprints(
+            session=session, assignment_ids=[u.assignment_id for u in pending]
+        )
+        fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in existing]
+        store.append_updates(session=session, updates=fresh)
+    return len(fresh), len(pending) - len(fresh)

@@ -1,0 +1,129 @@
+"""Tables for export and download: catalogue, assignments with status, update history."""
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from tracker import store
+from tracker.db import read_session
+from tracker.services.progress import STATUS_KEYS, StatusRow, status_rows
+
+
+@dataclass(frozen=True)
+class ExportTables:
+    catalogue: pd.DataFrame
+    assignments: pd.DataFrame
+    updates: pd.DataFrame
+
+
+def status_frame(rows: list[StatusRow], keys: tuple[str, ...] = STATUS_KEYS) -> pd.DataFrame:
+    frame = pd.DataFrame([r.as_dict() for r in rows], columns=list(StatusRow.__dataclass_fields__))
+    return frame[list(keys)]
+
+
+def export_tables(*, engine: Engine, as_of: date) -> ExportTables:
+    with read_session(engine) as session:
+        report = store.report_info(session=session)
+        if report is None:
+            raise LookupError("No recommendations are loaded yet: run `tracker init` first.")
+        recs = store.recommendation_rows(session=session, report_id=report.id)
+        history = store.update_history(session=session, report_id=report.id)
+    catalogue = pd.DataFrame(
+        [
+            {
+                "report": r.report_id,
+                "recommendation": r.code,
+                "number": r.number,
+                "title": r.title,
+                "summary": r.summary,
+                "owner": r.owner,
+                "addressees": " ".join(r.addressees),
+                "deadline": r.deadline,
+                "deadline_note": r.deadline_note,
+                "themes": " ".join(r.themes),
+                "verified": r.verified,
+                "notes": r.notes,
+            }
+            for r in recs
+        ]
+    )
+    assignments = status_frame(status_rows(engine=engine, as_of=as_of))
+    assignments.insert(0, "as_of", as_of)
+    updates = pd.DataFrame(
+        [
+            {
+                "update_id": u.id,
+                "recommendation": u.recommendation,
+                "organisation": u.organisation,
+                "status": u.status.value,
+                "evidence_date": u.evidence_date,
+                "recorded_at": u.recorded_at.isoformat(),
+                "recorded_by": u.recorded_by,
+                "narrative": u.narrative,
+                "links": " ".join(u.links),
+                "revised_target_date": u.revised_target_date,
+                "revision_reason": u.revision_reason,
+                "source": u.source,
+                "attachments": " ".join(f"{a.filename} (sha256 {a.sha256})" for a in u.attachments),
+            }
+            for u in history
+        ],
+        columns=[
+            "update_id",
+            "recommendation",
+            "organisation",
+            "status",
+            "evidence_date",
+            "recorded_at",
+            "recorded_by",
+            "narrative",
+            "links",
+            "revised_target_date",
+            "revision_reason",
+            "source",
+            "attachments",
+        ],
+    )
+    return ExportTables(catalogue=catalogue, assignments=assignments, updates=updates)
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def _json_ready(frame: pd.DataFrame) -> list[dict[str, object]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))  # type: ignore[no-any-return]
+
+
+def write_export(tables: ExportTables, *, fmt: str, out: Path) -> list[Path]:
+    """Write the export; CSV is three files side by side (one per table)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheets = {
+        "catalogue": tables.catalogue,
+        "assignments": tables.assignments,
+        "updates": tables.updates,
+    }
+    if fmt == "xlsx":
+        out.write_bytes(xlsx_bytes(sheets))
+        return [out]
+    if fmt == "json":
+        payload = {name: _json_ready(frame) for name, frame in sheets.items()}
+        out.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+        return [out]
+    if fmt == "csv":
+        paths = []
+        for name, frame in sheets.items():
+            path = out.with_name(f"{out.stem}-{name}.csv")
+            frame.to_csv(path, index=False)
+            paths.append(path)
+        return paths
+    raise ValueError(f"Unknown export format {fmt!r}; use csv, xlsx or json.")

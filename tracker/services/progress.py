@@ -1,0 +1,290 @@
+"""Read-side use cases: status of every assignment as of a date, overdue lists, roll-ups, trend."""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from tracker import store
+from tracker.catalogue import OWNER_LABELS, Directory, Owner, normalise_recommendation_id
+from tracker.db import read_session
+from tracker.rules import (
+    Assessment,
+    Rag,
+    Rollup,
+    Status,
+    Thresholds,
+    UpdateFact,
+    assess,
+    rollup,
+)
+from tracker.settings import get_settings
+
+
+class NoCatalogueError(LookupError):
+    """The database has no report loaded yet: run ``tracker init``."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a user narrowed the view to. Empty means everything."""
+
+    organisation_ids: frozenset[str] = frozenset()
+    region_ids: frozenset[str] = frozenset()
+    recommendations: frozenset[str] = frozenset()
+    owners: frozenset[str] = frozenset()
+    themes: frozenset[str] = frozenset()
+    organisation_kinds: frozenset[str] = frozenset()
+
+    def admits(self, record: store.AssignmentRecord) -> bool:
+        return (
+            (not self.organisation_ids or record.organisation_id in self.organisation_ids)
+            and (not self.region_ids or record.region_id in self.region_ids)
+            and (not self.recommendations or record.recommendation in self.recommendations)
+            and (not self.owners or record.owner in self.owners)
+            and (not self.themes or bool(self.themes.intersection(record.themes)))
+            and (not self.organisation_kinds or record.organisation_kind in self.organisation_kinds)
+        )
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One assignment as of a date: the row behind `tracker status` and every dashboard table."""
+
+    recommendation: str
+    recommendation_number: int
+    recommendation_title: str
+    organisation: str
+    organisation_id: str
+    organisation_kind: str
+    region: str | None
+    region_id: str | None
+    owner: str
+    status: str
+    rag: str
+    deadline: date | None
+    overdue: bool
+    days_overdue: int
+    last_update: date | None
+    stale: bool
+    never_reported: bool
+    revised_target_date: date | None
+    verified: bool
+    themes: tuple[str, ...]
+    assignment_id: int
+    last_update_id: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+# Stable keys printed by the CLI (JSON and CSV), in this order.
+STATUS_KEYS: tuple[str, ...] = (
+    "recommendation",
+    "organisation",
+    "owner",
+    "status",
+    "rag",
+    "deadline",
+    "overdue",
+    "days_overdue",
+    "last_update",
+    "stale",
+    "never_reported",
+    "region",
+    "verified",
+)
+
+
+def thresholds() -> Thresholds:
+    settings = get_settings()
+    return Thresholds(
+        due_soon_days=settings.due_soon_days, stale_after_days=settings.stale_after_days
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the read side needs, loaded in two queries, to assess at any date."""
+
+    report: store.ReportInfo
+    records: tuple[store.AssignmentRecord, ...]
+    facts: dict[int, list[UpdateFact]]
+
+    def assess(self, record: store.AssignmentRecord, as_of: date, limits: Thresholds) -> Assessment:
+        return assess(
+            updates=self.facts.get(record.assignment_id, []),
+            deadline=record.deadline,
+            as_of=as_of,
+            reporting_from=self.report.published,
+            thresholds=limits,
+        )
+
+
+def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
+    with read_session(engine) as session:
+        report = store.report_info(session=session, report_id=report_id)
+        if report is None:
+            raise NoCatalogueError(
+                "No recommendations are loaded in this database yet. Run `tracker init` "
+                "(and `tracker demo` for demonstration data)."
+            )
+        records = store.assignment_records(session=session, report_id=report.id)
+        facts = store.update_facts(session=session)
+    return Snapshot(report=report, records=tuple(records), facts=dict(facts))
+
+
+def status_rows_from(
+    snapshot: Snapshot, *, as_of: date, filters: Filters = Filters(), limits: Thresholds | None = None
+) -> list[StatusRow]:
+    limits = limits or thresholds()
+    rows = []
+    for record in snapshot.records:
+        if not filters.admits(record):
+            continue
+        a = snapshot.assess(record, as_of, limits)
+        rows.append(
+            StatusRow(
+                recommendation=record.recommendation,
+                recommendation_number=record.recommendation_number,
+                recommendation_title=record.recommendation_title,
+                organisation=record.organisation,
+                organisation_id=record.organisation_id,
+                organisation_kind=record.organisation_kind,
+                region=record.region,
+                region_id=record.region_id,
+                owner=record.owner,
+                status=a.status.value,
+                rag=a.rag.value,
+                deadline=a.deadline,
+                overdue=a.overdue,
+                days_overdue=a.days_overdue,
+                last_update=a.last_update,
+                stale=a.stale,
+                never_reported=a.never_reported,
+                revised_target_date=a.revised_target_date,
+                verified=record.verified,
+                themes=record.themes,
+                assignment_id=record.assignment_id,
+                last_update_id=a.last_update_id,
+            )
+        )
+    return rows
+
+
+def status_rows(
+    *, engine: Engine, as_of: date, filters: Filters = Filters()
+) -> list[StatusRow]:
+    return status_rows_from(load_snapshot(engine=engine), as_of=as_of, filters=filters)
+
+
+def overdue_rows(rows: Iterable[StatusRow]) -> list[StatusRow]:
+    """The overdue assignments, most overdue first, then by recommendation and organisation."""
+    return sorted(
+        (r for r in rows if r.overdue),
+        key=lambda r: (-r.days_overdue, r.recommendation_number, r.organisation),
+    )
+
+
+# --- Roll-ups ----------------------------------------------------------------------------
+
+
+def _rollup_rows(rows: Sequence[StatusRow]) -> Rollup:
+    # Rebuild the few Assessment fields a roll-up counts, from the flat rows.
+    return rollup(
+        Assessment(
+            as_of=date.min,
+            status=Status(r.status),
+            rag=Rag(r.rag),
+            deadline=r.deadline,
+            overdue=r.overdue,
+            days_overdue=r.days_overdue,
+            stale=r.stale,
+            never_reported=r.never_reported,
+            last_update=r.last_update,
+            last_update_id=r.last_update_id,
+            revised_target_date=r.revised_target_date,
+            days_since_update=None,
+        )
+        for r in rows
+    )
+
+
+def rollup_by(rows: Iterable[StatusRow], key: Callable[[StatusRow], str | None]) -> dict[str, Rollup]:
+    groups: dict[str, list[StatusRow]] = {}
+    for row in rows:
+        k = key(row)
+        if k is not None:
+            groups.setdefault(k, []).append(row)
+    return {k: _rollup_rows(v) for k, v in groups.items()}
+
+
+def national_rollup(rows: Sequence[StatusRow]) -> Rollup:
+    return _rollup_rows(rows)
+
+
+def owner_label(owner: str) -> str:
+    return OWNER_LABELS[Owner(owner)]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    as_of: date
+    percent_implemented: float
+    overdue: int
+    implemented: int
+    assignments: int
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    """The last day of each month from ``start``'s month to ``end``, plus ``end`` itself."""
+    points: list[date] = []
+    year, month = start.year, start.month
+    while True:
+        nxt = date(year + (month == 12), month % 12 + 1, 1)
+        last = date.fromordinal(nxt.toordinal() - 1)
+        if last >= end:
+            break
+        points.append(last)
+        year, month = nxt.year, nxt.month
+    points.append(end)
+    return points
+
+
+def trend(
+    snapshot: Snapshot, *, until: date, filters: Filters = Filters(), limits: Thresholds | None = None
+) -> list[TrendPoint]:
+    """% implemented and number overdue at each month end since publication."""
+    points = []
+    for point in month_ends(snapshot.report.published, until):
+        summary = _rollup_rows(status_rows_from(snapshot, as_of=point, filters=filters, limits=limits))
+        points.append(
+            TrendPoint(
+                as_of=point,
+                percent_implemented=summary.percent_implemented,
+                overdue=summary.overdue,
+                implemented=summary.implemented,
+                assignments=summary.assignments,
+            )
+        )
+    return points
+
+
+def resolve_filters(
+    directory: Directory,
+    *,
+    organisations: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    recommendations: Sequence[str] = (),
+    owners: Sequence[str] = (),
+    themes: Sequence[str] = (),
+) -> Filters:
+    """Turn names a person typed into ids, raising a helpful error for anything unknown."""
+    return Filters(
+        organisation_ids=frozenset(directory.resolve(o).id for o in organisations),
+        region_ids=frozenset(directory.resolve_region(r).id for r in regions),
+        recommendations=frozenset(normalise_recommendation_id(r) for r in recommendations),
+        owners=frozenset(Owner(o).value for o in owners),
+        themes=frozenset(themes),
+    )

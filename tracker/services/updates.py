@@ -1,0 +1,336 @@
+"""Write-side use cases: record one update, import a file of updates. All writes go through here."""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from tracker import store
+from tracker.catalogue import Directory, UnknownOrganisationError, normalise_recommendation_id
+from tracker.db import read_session, write_session
+from tracker.evidence import (
+    CheckedUpdate,
+    ConflictError,
+    UpdateDraft,
+    UpdateRejectedError,
+    check_draft,
+    content_type_of,
+    fingerprint,
+    parse_links,
+)
+from tracker.services.access import Actor, require_can_record
+from tracker.settings import get_settings
+
+# Means "the caller does not know what was there before": no conflict check.
+UNCHECKED = -1
+
+REQUIRED_COLUMNS = ("recommendation", "organisation", "status", "evidence_date", "narrative")
+OPTIONAL_COLUMNS = ("links", "revised_target_date", "revision_reason", "recorded_by")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class RecordedUpdate:
+    update_id: int
+    assignment_id: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _assignment_index(
+    engine: Engine, report_id: str | None = None
+) -> tuple[store.ReportInfo, dict[tuple[str, str], store.AssignmentRecord]]:
+    with read_session(engine) as session:
+        report = store.report_info(session=session, report_id=report_id)
+        if report is None:
+            raise LookupError("No recommendations are loaded yet: run `tracker init` first.")
+        records = store.assignment_records(session=session, report_id=report.id)
+    return report, {(r.recommendation, r.organisation_id): r for r in records}
+
+
+def _new_update(
+    assignment_id: int, checked: CheckedUpdate, *, source: str, recorded_at: datetime
+) -> store.NewUpdate:
+    return store.NewUpdate(
+        assignment_id=assignment_id,
+        status=checked.status,
+        evidence_date=checked.evidence_date,
+        recorded_at=recorded_at,
+        recorded_by=checked.recorded_by,
+        narrative=checked.narrative,
+        links=checked.links,
+        revised_target_date=checked.revised_target_date,
+        revision_reason=checked.revision_reason,
+        source=source,
+        fingerprint=fingerprint(assignment_id, checked),
+        attachments=tuple(
+            store.NewAttachment(
+                filename=Path(a.filename).name,
+                content_type=content_type_of(a),
+                content=a.content,
+                sha256=hashlib.sha256(a.content).hexdigest(),
+            )
+            for a in checked.attachments
+        ),
+    )
+
+
+def record_update(
+    *,
+    engine: Engine,
+    actor: Actor,
+    recommendation: str,
+    organisation_id: str,
+    draft: UpdateDraft,
+    expected_last_update_id: int | None = UNCHECKED,
+    today: date | None = None,
+    source: str = "form",
+) -> RecordedUpdate:
+    """Check and append one update.
+
+    ``expected_last_update_id`` is the latest update the person saw when they opened the form
+    (None if there was none). If another update has been recorded since, nothing is stored and
+    ``ConflictError`` says so, so one person's return never silently buries another's.
+    """
+    require_can_record(actor, organisation_id)
+    settings = get_settings()
+    report, index = _assignment_index(engine)
+    code = normalise_recommendation_id(recommendation)
+    record = index.get((code, organisation_id))
+    if record is None:
+        raise UpdateRejectedError(
+            {"recommendation": f"{code} is not assigned to organisation {organisation_id!r}"}
+        )
+    checked = check_draft(
+        draft,
+        today=today or date.today(),
+        reporting_from=report.published,
+        deadline=record.deadline,
+        max_attachment_bytes=settings.max_attachment_bytes,
+        allowed_attachment_types=settings.allowed_attachment_types,
+    )
+    new = _new_update(record.assignment_id, checked, source=source, recorded_at=_now())
+    with write_session(engine) as session:
+        store.lock_assignment(session=session, assignment_id=record.assignment_id)
+        if expected_last_update_id != UNCHECKED:
+            latest = store.latest_recorded_update_id(
+                session=session, assignment_id=record.assignment_id
+            )
+            if latest != expected_last_update_id:
+                raise ConflictError(
+                    f"Another update for {record.organisation} on {code} was recorded while this "
+                    "one was being written. Nothing was saved: review the latest update, then "
+                    "submit again."
+                )
+        if (record.assignment_id, new.fingerprint) in store.existing_fingerprints(
+            session=session, assignment_ids=[record.assignment_id]
+        ):
+            raise UpdateRejectedError(
+                {"narrative": "exactly this update is already recorded for this organisation"}
+            )
+        (update_id,) = store.append_updates(session=session, updates=[new])
+    return RecordedUpdate(update_id=update_id, assignment_id=record.assignment_id)
+
+
+# --- Import ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # as a spreadsheet shows it: the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.message}"
+
+
+class ImportRejectedError(ValueError):
+    """The file was rejected as a whole; nothing was stored."""
+
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = [f"{source}: nothing was imported; {len(self.problems)} problem(s) to fix:"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    stored: int
+    already_recorded: int
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV or XLSX file as dicts of raw cell values, header names lower-cased."""
+    if not path.exists():
+        raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "file not found")])
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        raise ImportRejectedError(
+            str(path), [RowProblem(0, "(file)", f"larger than {MAX_IMPORT_BYTES // 2**20} MB")]
+        )
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
+        else:
+            raise ImportRejectedError(
+                str(path), [RowProblem(0, "(file)", "use a .csv or .xlsx file")]
+            )
+    except ImportRejectedError:
+        raise
+    except Exception as exc:  # the parsers raise many kinds; all mean "cannot read this file"
+        raise ImportRejectedError(
+            str(path), [RowProblem(0, "(file)", f"cannot be read: {exc}")]
+        ) from exc
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
+    return records
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _cell_date(value: Any) -> date | str | None:
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _text(value) or None
+
+
+def import_updates(
+    *,
+    engine: Engine,
+    actor: Actor,
+    rows: Sequence[dict[str, Any]],
+    directory: Directory,
+    source_name: str,
+    today: date | None = None,
+) -> ImportResult:
+    """All or nothing: every row is checked first; any problem rejects the whole file."""
+    settings = get_settings()
+    report, index = _assignment_index(engine)
+    problems: list[RowProblem] = []
+    columns = set(rows[0]) if rows else set()
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = sorted(c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    if missing:
+        problems.append(RowProblem(1, ", ".join(missing), "required column missing"))
+    if unknown:
+        problems.append(
+            RowProblem(1, ", ".join(unknown), "unknown column (check the spelling of the header)")
+        )
+    if not rows:
+        problems.append(RowProblem(2, "(file)", "the file has no rows of updates"))
+    if len(rows) > MAX_IMPORT_ROWS:
+        problems.append(RowProblem(2, "(file)", f"more than {MAX_IMPORT_ROWS:,} rows"))
+    if problems:
+        raise ImportRejectedError(source_name, problems)
+
+    pending: list[store.NewUpdate] = []
+    seen: dict[tuple[int, str], int] = {}
+    recorded_at = _now()
+    default_by = f"{actor.name} (import of {Path(source_name).name})"
+    for offset, raw in enumerate(rows):
+        row_no = offset + 2
+        row_problems: list[RowProblem] = []
+        code = ""
+        try:
+            code = normalise_recommendation_id(_text(raw.get("recommendation")))
+            if not any(key[0] == code for key in index):
+                raise LookupError(f"{code} is not a recommendation of this report")
+        except LookupError as exc:
+            row_problems.append(RowProblem(row_no, "recommendation", str(exc).strip("'\"")))
+        org_id = ""
+        org_name = ""
+        try:
+            org = directory.resolve(_text(raw.get("organisation")))
+            org_id, org_name = org.id, org.name
+            require_can_record(actor, org_id)
+        except UnknownOrganisationError as exc:
+            row_problems.append(RowProblem(row_no, "organisation", str(exc)))
+        except PermissionError as exc:
+            row_problems.append(RowProblem(row_no, "organisation", str(exc)))
+        record = index.get((code, org_id)) if code and org_id else None
+        if code and org_id and record is None and not row_problems:
+            row_problems.append(
+                RowProblem(row_no, "organisation", f"{org_name} is not accountable for {code}")
+            )
+        links: tuple[str, ...] = ()
+        try:
+            links = parse_links(_text(raw.get("links")))
+        except ValueError as exc:
+            row_problems.append(RowProblem(row_no, "links", str(exc)))
+        draft = UpdateDraft(
+            status=_text(raw.get("status")),
+            evidence_date=_cell_date(raw.get("evidence_date")),
+            narrative=_text(raw.get("narrative")),
+            links=links,
+            revised_target_date=_cell_date(raw.get("revised_target_date")),
+            revision_reason=_text(raw.get("revision_reason")) or None,
+            recorded_by=_text(raw.get("recorded_by")) or default_by,
+        )
+        try:
+            checked = check_draft(
+                draft,
+                today=today or date.today(),
+                reporting_from=report.published,
+                deadline=record.deadline if record else None,
+                max_attachment_bytes=settings.max_attachment_bytes,
+                allowed_attachment_types=settings.allowed_attachment_types,
+            )
+        except UpdateRejectedError as exc:
+            row_problems += [RowProblem(row_no, k, v) for k, v in exc.problems.items()]
+        if row_problems or record is None:
+            problems += row_problems
+            continue
+        new = _new_update(record.assignment_id, checked, source="import", recorded_at=recorded_at)
+        key = (record.assignment_id, new.fingerprint)
+        if key in seen:
+            problems.append(
+                RowProblem(row_no, "(row)", f"repeats row {seen[key]} word for word")
+            )
+            continue
+        seen[key] = row_no
+        pending.append(new)
+    if problems:
+        raise ImportRejectedError(source_name, problems)
+
+    with write_session(engine) as session:
+        stored_already = store.existing_fingerprints(
+            session=session, assignment_ids=[u.assignment_id for u in pending]
+        )
+        fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
+        store.append_updates(session=session, updates=fresh)
+    return ImportResult(rows=len(rows), stored=len(fresh), already_recorded=len(pending) - len(fresh))
+
+
+def import_file(
+    *, engine: Engine, actor: Actor, path: Path, directory: Directory, today: date | None = None
+) -> ImportResult:
+    return import_updates(
+        engine=engine,
+        actor=actor,
+        rows=read_table(path),
+        directory=directory,
+        source_name=str(path),
+        today=today,
+    )

@@ -1,0 +1,47 @@
+"""One settings object: the database URL and the thresholds the rules use.
+
+Values come from environment variables prefixed ``TRACKER_`` (for example
+``TRACKER_DATABASE_URL``), so the dashboard, the CLI and the tests all read the same place.
+"""
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives unless told otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "oscae-tracker"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'tracker.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    # RAG thresholds: the only place these numbers live.
+    due_soon_days: int = Field(default=30, ge=0)
+    stale_after_days: int = Field(default=90, ge=1)
+    # Evidence files: kept small because they are stored in the database.
+    max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    allowed_attachment_types: tuple[str, ...] = (
+        "pdf",
+        "docx",
+        "xlsx",
+        "csv",
+        "txt",
+        "png",
+        "jpg",
+        "jpeg",
+    )
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh, so a changed environment is always honoured."""
+    return Settings()

@@ -1,0 +1,468 @@
+"""The only module that reads and writes the database.
+
+Functions take a session and keyword arguments and return plain dataclasses, never live ORM
+objects, so callers (services, cached dashboard functions) cannot trigger lazy queries.
+The evidence record is only ever appended to here: there is no update or delete function.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tracker.catalogue import Catalogue, Directory
+from tracker.models import (
+    Assignment,
+    Attachment,
+    EvidenceUpdate,
+    Organisation,
+    Recommendation,
+    Region,
+    Report,
+)
+from tracker.rules import Status, UpdateFact
+
+
+@dataclass(frozen=True)
+class AssignmentRecord:
+    """One recommendation × organisation pair with what describes both."""
+
+    assignment_id: int
+    report_id: str
+    recommendation: str
+    recommendation_number: int
+    recommendation_title: str
+    owner: str
+    deadline: date | None
+    verified: bool
+    themes: tuple[str, ...]
+    organisation_id: str
+    organisation: str
+    organisation_kind: str
+    region_id: str | None
+    region: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    id: int
+    assignment_id: int
+    recommendation: str
+    organisation_id: str
+    organisation: str
+    status: Status
+    evidence_date: date
+    recorded_at: datetime
+    recorded_by: str
+    narrative: str
+    links: tuple[str, ...]
+    revised_target_date: date | None
+    revision_reason: str | None
+    source: str
+    attachments: tuple[AttachmentInfo, ...]
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    """An update ready to append: already validated by a service."""
+
+    assignment_id: int
+    status: Status
+    evidence_date: date
+    recorded_at: datetime
+    recorded_by: str
+    narrative: str
+    links: tuple[str, ...]
+    revised_target_date: date | None
+    revision_reason: str | None
+    source: str
+    fingerprint: str
+    attachments: tuple[NewAttachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    id: str
+    title: str
+    short_title: str
+    publisher: str
+    published: date
+    url: str
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    recommendations: int
+    organisations: int
+    assignments_active: int
+    assignments_added: int
+    assignments_withdrawn: int
+
+
+# --- Reference data ----------------------------------------------------------------------
+
+
+def sync_reference_data(
+    *, session: Session, catalogue: Catalogue, directory: Directory
+) -> SyncSummary:
+    """Bring reports, organisations, recommendations and assignments in line with the files.
+
+    Safe to repeat. Assignments the catalogue no longer names are marked inactive, never deleted,
+    so their evidence history survives a correction to the file.
+    """
+    report = catalogue.report
+    existing_report = session.get(Report, report.id)
+    fields = {
+        "title": report.title,
+        "short_title": report.short_title,
+        "publisher": report.publisher,
+        "published": report.published,
+        "url": report.url,
+    }
+    if existing_report is None:
+        session.add(Report(id=report.id, **fields))
+    else:
+        for key, value in fields.items():
+            setattr(existing_report, key, value)
+
+    for position, region in enumerate(directory.regions):
+        row = session.get(Region, region.id)
+        if row is None:
+            session.add(Region(id=region.id, name=region.name, position=position))
+        else:
+            row.name, row.position = region.name, position
+    session.flush()
+
+    for org in directory.organisations:
+        org_row = session.get(Organisation, org.id)
+        values = {
+            "name": org.name,
+            "kind": org.kind.value,
+            "region_id": org.region_id,
+            "country": org.country,
+            "force_id": org.force_id,
+            "aliases": list(org.aliases),
+        }
+        if org_row is None:
+            session.add(Organisation(id=org.id, **values))
+        else:
+            for key, value in values.items():
+                setattr(org_row, key, value)
+    session.flush()
+
+    recs = {
+        r.code: r
+        for r in session.exec(select(Recommendation).where(Recommendation.report_id == report.id))
+    }
+    added = withdrawn = active = 0
+    for rec in catalogue.recommendations:
+        rec_values = {
+            "number": rec.number,
+            "title": rec.title,
+            "summary": rec.summary,
+            "owner": rec.owner.value,
+            "deadline": rec.deadline,
+            "deadline_note": rec.deadline_note,
+            "addressees": list(rec.addressees),
+            "themes": list(rec.themes),
+            "verified": rec.verified,
+            "notes": rec.notes,
+        }
+        rec_row = recs.get(rec.id)
+        if rec_row is None:
+            rec_row = Recommendation(report_id=report.id, code=rec.id, **rec_values)
+            session.add(rec_row)
+            session.flush()
+        else:
+            for key, value in rec_values.items():
+                setattr(rec_row, key, value)
+        assert rec_row.id is not None
+        current = {
+            a.organisation_id: a
+            for a in session.exec(
+                select(Assignment).where(Assignment.recommendation_id == rec_row.id)
+            )
+        }
+        wanted = set(rec.accountable)
+        for org_id in rec.accountable:
+            assignment = current.get(org_id)
+            if assignment is None:
+                session.add(Assignment(recommendation_id=rec_row.id, organisation_id=org_id))
+                added += 1
+            elif not assignment.active:
+                assignment.active = True
+            active += 1
+        for org_id, assignment in current.items():
+            if org_id not in wanted and assignment.active:
+                assignment.active = False
+                withdrawn += 1
+    session.flush()
+    return SyncSummary(
+        recommendations=len(catalogue.recommendations),
+        organisations=len(directory.organisations),
+        assignments_active=active,
+        assignments_added=added,
+        assignments_withdrawn=withdrawn,
+    )
+
+
+def report_info(*, session: Session, report_id: str | None = None) -> ReportInfo | None:
+    query = select(Report)
+    if report_id:
+        query = query.where(Report.id == report_id)
+    row = session.exec(query.order_by(Report.published)).first()
+    if row is None:
+        return None
+    return ReportInfo(
+        id=row.id,
+        title=row.title,
+        short_title=row.short_title,
+        publisher=row.publisher,
+        published=row.published,
+        url=row.url,
+    )
+
+
+def assignment_records(*, session: Session, report_id: str) -> list[AssignmentRecord]:
+    """Every active assignment of a report, in recommendation then organisation order."""
+    query = (
+        select(Assignment, Recommendation, Organisation, Region)
+        .join(Recommendation, col(Assignment.recommendation_id) == col(Recommendation.id))
+        .join(Organisation, col(Assignment.organisation_id) == col(Organisation.id))
+        .join(Region, col(Organisation.region_id) == col(Region.id), isouter=True)
+        .where(Recommendation.report_id == report_id, col(Assignment.active).is_(True))
+        .order_by(col(Recommendation.number), col(Organisation.name))
+    )
+    records = []
+    for assignment, rec, org, region in session.exec(query):
+        assert assignment.id is not None
+        records.append(
+            AssignmentRecord(
+                assignment_id=assignment.id,
+                report_id=rec.report_id,
+                recommendation=rec.code,
+                recommendation_number=rec.number,
+                recommendation_title=rec.title,
+                owner=rec.owner,
+                deadline=rec.deadline,
+                verified=rec.verified,
+                themes=tuple(rec.themes),
+                organisation_id=org.id,
+                organisation=org.name,
+                organisation_kind=org.kind,
+                region_id=org.region_id,
+                region=region.name if region else None,
+            )
+        )
+    return records
+
+
+def update_facts(
+    *, session: Session, assignment_ids: Iterable[int] | None = None
+) -> dict[int, list[UpdateFact]]:
+    """The few columns the rules need, for every update of the given assignments."""
+    query = select(
+        EvidenceUpdate.id,
+        EvidenceUpdate.assignment_id,
+        EvidenceUpdate.status,
+        EvidenceUpdate.evidence_date,
+        EvidenceUpdate.recorded_at,
+        EvidenceUpdate.revised_target_date,
+    )
+    if assignment_ids is not None:
+        query = query.where(col(EvidenceUpdate.assignment_id).in_(list(assignment_ids)))
+    facts: dict[int, list[UpdateFact]] = defaultdict(list)
+    for uid, aid, status, evidence_date, recorded_at, revised in session.exec(query):
+        assert uid is not None
+        facts[aid].append(
+            UpdateFact(
+                id=uid,
+                status=Status(status),
+                evidence_date=evidence_date,
+                recorded_at=recorded_at,
+                revised_target_date=revised,
+            )
+        )
+    return facts
+
+
+def update_history(
+    *,
+    session: Session,
+    report_id: str,
+    organisation_ids: Sequence[str] | None = None,
+    recommendation: str | None = None,
+) -> list[UpdateRecord]:
+    """Full updates, newest evidence first, with their attachments' descriptions."""
+    query = (
+        select(EvidenceUpdate, Recommendation.code, Organisation.id, Organisation.name)
+        .join(Assignment, col(EvidenceUpdate.assignment_id) == col(Assignment.id))
+        .join(Recommendation, col(Assignment.recommendation_id) == col(Recommendation.id))
+        .join(Organisation, col(Assignment.organisation_id) == col(Organisation.id))
+        .where(Recommendation.report_id == report_id)
+        .order_by(col(EvidenceUpdate.evidence_date).desc(), col(EvidenceUpdate.id).desc())
+    )
+    if organisation_ids is not None:
+        query = query.where(col(Organisation.id).in_(list(organisation_ids)))
+    if recommendation is not None:
+        query = query.where(Recommendation.code == recommendation)
+    rows = list(session.exec(query))
+    ids = [u.id for u, *_ in rows if u.id is not None]
+    files: dict[int, list[AttachmentInfo]] = defaultdict(list)
+    if ids:
+        att_query = select(
+            Attachment.id,
+            Attachment.update_id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size_bytes,
+            Attachment.sha256,
+        ).where(col(Attachment.update_id).in_(ids))
+        for aid, uid, name, ctype, size, sha in session.exec(att_query):
+            assert aid is not None
+            files[uid].append(AttachmentInfo(aid, name, ctype, size, sha))
+    history = []
+    for update, code, org_id, org_name in rows:
+        assert update.id is not None
+        history.append(
+            UpdateRecord(
+                id=update.id,
+                assignment_id=update.assignment_id,
+                recommendation=code,
+                organisation_id=org_id,
+                organisation=org_name,
+                status=Status(update.status),
+                evidence_date=update.evidence_date,
+                recorded_at=update.recorded_at,
+                recorded_by=update.recorded_by,
+                narrative=update.narrative,
+                links=tuple(update.links),
+                revised_target_date=update.revised_target_date,
+                revision_reason=update.revision_reason,
+                source=update.source,
+                attachments=tuple(files.get(update.id, ())),
+            )
+        )
+    return history
+
+
+def attachment_content(*, session: Session, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
+    row = session.get(Attachment, attachment_id)
+    if row is None or row.id is None:
+        raise LookupError(f"No attachment with id {attachment_id}.")
+    info = AttachmentInfo(row.id, row.filename, row.content_type, row.size_bytes, row.sha256)
+    return info, row.content
+
+
+# --- The evidence record -----------------------------------------------------------------
+
+
+def lock_assignment(*, session: Session, assignment_id: int) -> None:
+    """Hold the assignment's row until commit so competing writers queue (PostgreSQL).
+
+    On SQLite the write session already holds the database's write lock.
+    """
+    session.exec(
+        select(Assignment.id).where(Assignment.id == assignment_id).with_for_update()
+    ).first()
+
+
+def latest_recorded_update_id(*, session: Session, assignment_id: int) -> int | None:
+    """The most recently recorded update of an assignment, whatever its evidence date."""
+    return session.exec(
+        select(func.max(EvidenceUpdate.id)).where(EvidenceUpdate.assignment_id == assignment_id)
+    ).one()
+
+
+def existing_fingerprints(
+    *, session: Session, assignment_ids: Iterable[int]
+) -> set[tuple[int, str]]:
+    ids = list(set(assignment_ids))
+    if not ids:
+        return set()
+    query = select(EvidenceUpdate.assignment_id, EvidenceUpdate.fingerprint).where(
+        col(EvidenceUpdate.assignment_id).in_(ids)
+    )
+    return {(aid, fp) for aid, fp in session.exec(query)}
+
+
+def append_updates(*, session: Session, updates: Sequence[NewUpdate]) -> list[int]:
+    """Append updates and their attachments; returns the new update ids."""
+    rows = [
+        EvidenceUpdate(
+            assignment_id=u.assignment_id,
+            status=u.status.value,
+            evidence_date=u.evidence_date,
+            recorded_at=u.recorded_at,
+            recorded_by=u.recorded_by,
+            narrative=u.narrative,
+            links=list(u.links),
+            revised_target_date=u.revised_target_date,
+            revision_reason=u.revision_reason,
+            source=u.source,
+            fingerprint=u.fingerprint,
+        )
+        for u in updates
+    ]
+    session.add_all(rows)
+    session.flush()
+    for row, new in zip(rows, updates, strict=True):
+        assert row.id is not None
+        for file in new.attachments:
+            session.add(
+                Attachment(
+                    update_id=row.id,
+                    filename=file.filename,
+                    content_type=file.content_type,
+                    size_bytes=len(file.content),
+                    sha256=file.sha256,
+                    content=file.content,
+                )
+            )
+    session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def data_version(*, session: Session) -> tuple[int, int, int]:
+    """Changes whenever evidence or the catalogue changes: a cheap key for caches."""
+    updates, last_id = session.exec(
+        select(func.count(col(EvidenceUpdate.id)), func.max(EvidenceUpdate.id))
+    ).one()
+    active = session.exec(
+        select(func.count(col(Assignment.id))).where(col(Assignment.active).is_(True))
+    ).one()
+    return int(updates), int(last_id or 0), int(active)
+
+
+def recommendation_rows(*, session: Session, report_id: str) -> list[Recommendation]:
+    """Catalogue rows as stored, detached from the session."""
+    rows = list(
+        session.exec(
+            select(Recommendation)
+            .where(Recommendation.report_id == report_id)
+            .order_by(col(Recommendation.number))
+        )
+    )
+    for row in rows:
+        session.expunge(row)
+    return rows
