@@ -215,7 +215,9 @@ class Directory:
                 return region
         choices = [r.name for r in self.regions]
         close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(close)}?" if close else f" Regions: {', '.join(choices)}."
+        hint = (
+            f" Did you mean: {', '.join(close)}?" if close else f" Regions: {', '.join(choices)}."
+        )
         raise UnknownRegionError(f"Unknown region {name!r}.{hint}")
 
 
@@ -417,7 +419,9 @@ def expand_addressees(addressees: Iterable[str], directory: Directory) -> tuple[
     return tuple(ids)
 
 
-def load_catalogue(path: Path = DEFAULT_CATALOGUE_FILE, directory: Directory | None = None) -> Catalogue:
+def load_catalogue(
+    path: Path = DEFAULT_CATALOGUE_FILE, directory: Directory | None = None
+) -> Catalogue:
     """Read and check a catalogue file; every addressee must name a known organisation or group."""
     directory = directory or load_directory()
     raw = _read_yaml(path)

@@ -170,7 +170,10 @@ def status(
 ) -> None:
     """One row per assignment: status, RAG, deadline, overdue and stale as of a date."""
     rows = _load_rows(
-        as_of=_as_of(as_of), orgs=org or [], regions=region or [], recommendations=recommendation or []
+        as_of=_as_of(as_of),
+        orgs=org or [],
+        regions=region or [],
+        recommendations=recommendation or [],
     )
     _print_rows(rows, fmt)
 
@@ -185,7 +188,10 @@ def overdue(
 ) -> None:
     """The overdue assignments as of a date, most overdue first."""
     rows = _load_rows(
-        as_of=_as_of(as_of), orgs=org or [], regions=region or [], recommendations=recommendation or []
+        as_of=_as_of(as_of),
+        orgs=org or [],
+        regions=region or [],
+        recommendations=recommendation or [],
     )
     _print_rows(progress.overdue_rows(rows), fmt)
 

@@ -49,7 +49,9 @@ class Recommendation(SQLModel, table=True):
     owner: str = Field(max_length=32)
     deadline: date | None = None
     deadline_note: str | None = None
-    addressees: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    addressees: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
     themes: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     verified: bool = False
     notes: str | None = None

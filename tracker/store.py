@@ -454,15 +454,43 @@ def data_version(*, session: Session) -> tuple[int, int, int]:
     return int(updates), int(last_id or 0), int(active)
 
 
-def recommendation_rows(*, session: Session, report_id: str) -> list[Recommendation]:
-    """Catalogue rows as stored, detached from the session."""
-    rows = list(
-        session.exec(
-            select(Recommendation)
-            .where(Recommendation.report_id == report_id)
-            .order_by(col(Recommendation.number))
-        )
+@dataclass(frozen=True)
+class RecommendationInfo:
+    report_id: str
+    code: str
+    number: int
+    title: str
+    summary: str
+    owner: str
+    addressees: tuple[str, ...]
+    deadline: date | None
+    deadline_note: str | None
+    themes: tuple[str, ...]
+    verified: bool
+    notes: str | None
+
+
+def recommendation_infos(*, session: Session, report_id: str) -> list[RecommendationInfo]:
+    """The catalogue as stored, in number order."""
+    rows = session.exec(
+        select(Recommendation)
+        .where(Recommendation.report_id == report_id)
+        .order_by(col(Recommendation.number))
     )
-    for row in rows:
-        session.expunge(row)
-    return rows
+    return [
+        RecommendationInfo(
+            report_id=r.report_id,
+            code=r.code,
+            number=r.number,
+            title=r.title,
+            summary=r.summary,
+            owner=r.owner,
+            addressees=tuple(r.addressees),
+            deadline=r.deadline,
+            deadline_note=r.deadline_note,
+            themes=tuple(r.themes),
+            verified=r.verified,
+            notes=r.notes,
+        )
+        for r in rows
+    ]

@@ -52,7 +52,12 @@ NOT_APPLICABLE = (
     "The force does not carry out this function: it is delivered for us by the regional unit, "
     "which reports on it separately.",
 )
-ROLES = ("Detective Superintendent", "Head of Public Protection", "Performance lead", "Chief of staff")
+ROLES = (
+    "Detective Superintendent",
+    "Head of Public Protection",
+    "Performance lead",
+    "Chief of staff",
+)
 
 
 def _profile(rng: random.Random) -> str:
@@ -99,7 +104,9 @@ def plan_updates(
             day = day + timedelta(days=rng.randint(45, 100))
             history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), None, None))
         done = max(day + timedelta(days=14), deadline - timedelta(days=rng.randint(0, 60)))
-        history.append((Status.IMPLEMENTED, _on_or_before(done, DEMO_UNTIL), rng.choice(DONE), None, None))
+        history.append(
+            (Status.IMPLEMENTED, _on_or_before(done, DEMO_UNTIL), rng.choice(DONE), None, None)
+        )
         return history
     # The others keep reporting in progress at a steady cadence.
     quiet_after = DEMO_UNTIL - timedelta(days=rng.randint(150, 420))

@@ -31,7 +31,7 @@ def export_tables(*, engine: Engine, as_of: date) -> ExportTables:
         report = store.report_info(session=session)
         if report is None:
             raise LookupError("No recommendations are loaded yet: run `tracker init` first.")
-        recs = store.recommendation_rows(session=session, report_id=report.id)
+        recs = store.recommendation_infos(session=session, report_id=report.id)
         history = store.update_history(session=session, report_id=report.id)
     catalogue = pd.DataFrame(
         [

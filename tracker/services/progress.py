@@ -136,7 +136,11 @@ def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
 
 
 def status_rows_from(
-    snapshot: Snapshot, *, as_of: date, filters: Filters = Filters(), limits: Thresholds | None = None
+    snapshot: Snapshot,
+    *,
+    as_of: date,
+    filters: Filters = Filters(),
+    limits: Thresholds | None = None,
 ) -> list[StatusRow]:
     limits = limits or thresholds()
     rows = []
@@ -173,9 +177,7 @@ def status_rows_from(
     return rows
 
 
-def status_rows(
-    *, engine: Engine, as_of: date, filters: Filters = Filters()
-) -> list[StatusRow]:
+def status_rows(*, engine: Engine, as_of: date, filters: Filters = Filters()) -> list[StatusRow]:
     return status_rows_from(load_snapshot(engine=engine), as_of=as_of, filters=filters)
 
 
@@ -211,7 +213,9 @@ def _rollup_rows(rows: Sequence[StatusRow]) -> Rollup:
     )
 
 
-def rollup_by(rows: Iterable[StatusRow], key: Callable[[StatusRow], str | None]) -> dict[str, Rollup]:
+def rollup_by(
+    rows: Iterable[StatusRow], key: Callable[[StatusRow], str | None]
+) -> dict[str, Rollup]:
     groups: dict[str, list[StatusRow]] = {}
     for row in rows:
         k = key(row)
@@ -253,12 +257,18 @@ def month_ends(start: date, end: date) -> list[date]:
 
 
 def trend(
-    snapshot: Snapshot, *, until: date, filters: Filters = Filters(), limits: Thresholds | None = None
+    snapshot: Snapshot,
+    *,
+    until: date,
+    filters: Filters = Filters(),
+    limits: Thresholds | None = None,
 ) -> list[TrendPoint]:
     """% implemented and number overdue at each month end since publication."""
     points = []
     for point in month_ends(snapshot.report.published, until):
-        summary = _rollup_rows(status_rows_from(snapshot, as_of=point, filters=filters, limits=limits))
+        summary = _rollup_rows(
+            status_rows_from(snapshot, as_of=point, filters=filters, limits=limits)
+        )
         points.append(
             TrendPoint(
                 as_of=point,
@@ -288,3 +298,43 @@ def resolve_filters(
         owners=frozenset(Owner(o).value for o in owners),
         themes=frozenset(themes),
     )
+
+
+def data_version(*, engine: Engine) -> tuple[int, int, int]:
+    """Changes whenever an update is recorded or the catalogue's assignments change."""
+    with read_session(engine) as session:
+        return store.data_version(session=session)
+
+
+def update_history(
+    *,
+    engine: Engine,
+    organisation_ids: Sequence[str] | None = None,
+    recommendation: str | None = None,
+) -> list[store.UpdateRecord]:
+    """Every update (newest evidence first), optionally for some organisations or one
+    recommendation."""
+    with read_session(engine) as session:
+        report = store.report_info(session=session)
+        if report is None:
+            raise NoCatalogueError("No recommendations are loaded yet: run `tracker init`.")
+        return store.update_history(
+            session=session,
+            report_id=report.id,
+            organisation_ids=organisation_ids,
+            recommendation=recommendation,
+        )
+
+
+def recommendations(*, engine: Engine) -> list[store.RecommendationInfo]:
+    """The catalogue as stored, in number order."""
+    with read_session(engine) as session:
+        report = store.report_info(session=session)
+        if report is None:
+            raise NoCatalogueError("No recommendations are loaded yet: run `tracker init`.")
+        return store.recommendation_infos(session=session, report_id=report.id)
+
+
+def attachment(*, engine: Engine, attachment_id: int) -> tuple[store.AttachmentInfo, bytes]:
+    with read_session(engine) as session:
+        return store.attachment_content(session=session, attachment_id=attachment_id)

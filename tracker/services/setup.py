@@ -5,7 +5,13 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from tracker import store
-from tracker.catalogue import DEFAULT_CATALOGUE_FILE, Catalogue, Directory, load_catalogue, load_directory
+from tracker.catalogue import (
+    DEFAULT_CATALOGUE_FILE,
+    Catalogue,
+    Directory,
+    load_catalogue,
+    load_directory,
+)
 from tracker.db import upgrade_schema, write_session
 
 

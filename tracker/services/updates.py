@@ -305,9 +305,7 @@ def import_updates(
         new = _new_update(record.assignment_id, checked, source="import", recorded_at=recorded_at)
         key = (record.assignment_id, new.fingerprint)
         if key in seen:
-            problems.append(
-                RowProblem(row_no, "(row)", f"repeats row {seen[key]} word for word")
-            )
+            problems.append(RowProblem(row_no, "(row)", f"repeats row {seen[key]} word for word"))
             continue
         seen[key] = row_no
         pending.append(new)
@@ -320,7 +318,9 @@ def import_updates(
         )
         fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
         store.append_updates(session=session, updates=fresh)
-    return ImportResult(rows=len(rows), stored=len(fresh), already_recorded=len(pending) - len(fresh))
+    return ImportResult(
+        rows=len(rows), stored=len(fresh), already_recorded=len(pending) - len(fresh)
+    )
 
 
 def import_file(
