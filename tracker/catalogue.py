@@ -132,7 +132,8 @@ class OrganisationsFile(_Strict):
     @model_validator(mode="after")
     def _regions_exist(self) -> "OrganisationsFile":
         region_ids = {r.id for r in self.regions}
-        for entry in (*self.forces, *self.rocus):
+        placed: list[ForceEntry | RocuEntry] = [*self.forces, *self.rocus]
+        for entry in placed:
             if entry.region not in region_ids:
                 raise ValueError(f"{entry.id}: unknown region {entry.region!r}")
         return self

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from tracker.catalogue import CatalogueError, UnknownOrganisationError, UnknownRegionError
@@ -93,7 +94,7 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
             typer.echo(shown.fillna("").to_string(index=False))
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     return get_engine()
 
 

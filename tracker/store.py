@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -132,7 +134,7 @@ def sync_reference_data(
     """
     report = catalogue.report
     existing_report = session.get(Report, report.id)
-    fields = {
+    fields: dict[str, Any] = {
         "title": report.title,
         "short_title": report.short_title,
         "publisher": report.publisher,
@@ -155,7 +157,7 @@ def sync_reference_data(
 
     for org in directory.organisations:
         org_row = session.get(Organisation, org.id)
-        values = {
+        values: dict[str, Any] = {
             "name": org.name,
             "kind": org.kind.value,
             "region_id": org.region_id,
@@ -176,7 +178,7 @@ def sync_reference_data(
     }
     added = withdrawn = active = 0
     for rec in catalogue.recommendations:
-        rec_values = {
+        rec_values: dict[str, Any] = {
             "number": rec.number,
             "title": rec.title,
             "summary": rec.summary,
@@ -230,7 +232,7 @@ def report_info(*, session: Session, report_id: str | None = None) -> ReportInfo
     query = select(Report)
     if report_id:
         query = query.where(Report.id == report_id)
-    row = session.exec(query.order_by(Report.published)).first()
+    row = session.exec(query.order_by(col(Report.published))).first()
     if row is None:
         return None
     return ReportInfo(
@@ -281,18 +283,20 @@ def update_facts(
     *, session: Session, assignment_ids: Iterable[int] | None = None
 ) -> dict[int, list[UpdateFact]]:
     """The few columns the rules need, for every update of the given assignments."""
-    query = select(
-        EvidenceUpdate.id,
-        EvidenceUpdate.assignment_id,
-        EvidenceUpdate.status,
-        EvidenceUpdate.evidence_date,
-        EvidenceUpdate.recorded_at,
-        EvidenceUpdate.revised_target_date,
+    query = sa.select(
+        col(EvidenceUpdate.id),
+        col(EvidenceUpdate.assignment_id),
+        col(EvidenceUpdate.status),
+        col(EvidenceUpdate.evidence_date),
+        col(EvidenceUpdate.recorded_at),
+        col(EvidenceUpdate.revised_target_date),
     )
     if assignment_ids is not None:
         query = query.where(col(EvidenceUpdate.assignment_id).in_(list(assignment_ids)))
     facts: dict[int, list[UpdateFact]] = defaultdict(list)
-    for uid, aid, status, evidence_date, recorded_at, revised in session.exec(query):
+    for uid, aid, status, evidence_date, recorded_at, revised in session.connection().execute(
+        query
+    ):
         assert uid is not None
         facts[aid].append(
             UpdateFact(
@@ -330,15 +334,15 @@ def update_history(
     ids = [u.id for u, *_ in rows if u.id is not None]
     files: dict[int, list[AttachmentInfo]] = defaultdict(list)
     if ids:
-        att_query = select(
-            Attachment.id,
-            Attachment.update_id,
-            Attachment.filename,
-            Attachment.content_type,
-            Attachment.size_bytes,
-            Attachment.sha256,
+        att_query = sa.select(
+            col(Attachment.id),
+            col(Attachment.update_id),
+            col(Attachment.filename),
+            col(Attachment.content_type),
+            col(Attachment.size_bytes),
+            col(Attachment.sha256),
         ).where(col(Attachment.update_id).in_(ids))
-        for aid, uid, name, ctype, size, sha in session.exec(att_query):
+        for aid, uid, name, ctype, size, sha in session.connection().execute(att_query):
             assert aid is not None
             files[uid].append(AttachmentInfo(aid, name, ctype, size, sha))
     history = []
