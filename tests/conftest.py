@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,18 +61,15 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield external
         return
     bindir = _pg_bindir()
-    base = tmp_path_factory.mktemp("postgres")
+    # Not under pytest's numbered temp folders: pytest prunes old ones, and a concurrent run
+    # pruning this one would pull the data directory from under the running server.
+    base = Path(tempfile.mkdtemp(prefix="tracker-test-postgres-"))
     data, sockets = base / "data", base / "sockets"
     sockets.mkdir()
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
         base.chmod(0o755)
-        # pytest's temporary root is private to root; postgres must be able to reach its folder.
-        for parent in base.parents:
-            if parent == Path("/tmp") or parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o011)
     port = _free_port()
     subprocess.run(
         _as_postgres(
@@ -106,6 +104,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
             capture_output=True,
         )
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _create_pg_database(admin_url: str, template: str | None = None) -> str:
@@ -158,17 +157,63 @@ def engine(database_url: str) -> Engine:
     return engine_for(database_url)
 
 
-@pytest.fixture
-def loaded_engine(engine: Engine) -> Engine:
-    """Schema created and the catalogue and organisations loaded; no updates."""
-    setup.initialise(engine=engine)
-    return engine
-
-
 @pytest.fixture(scope="session")
-def _demo_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Build the demonstration data once per backend; each test gets a copy."""
+def _templates() -> dict[tuple[str, str], str]:
+    """Prepared databases, built once per backend and kind; each test gets its own copy."""
     return {}
+
+
+def _prepare(url: str, kind: str) -> None:
+    engine = engine_for(url)
+    setup.initialise(engine=engine)
+    if kind == "demo":
+        demo.fill_demo(engine=engine)
+    engine.dispose()
+
+
+def _copy_of_template(
+    kind: str,
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: dict[tuple[str, str], str],
+) -> Iterator[Engine]:
+    if backend == "sqlite":
+        if (backend, kind) not in templates:
+            source = Path(tempfile.mkdtemp(prefix=f"tracker-test-{kind}-")) / "template.db"
+            _prepare(f"sqlite:///{source}", kind)
+            templates[(backend, kind)] = str(source)
+        target = tmp_path / f"{kind}.db"
+        shutil.copyfile(templates[(backend, kind)], target)
+        url = f"sqlite:///{target}"
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+        yield engine_for(url)
+        engine_for(url).dispose()
+        return
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    if (backend, kind) not in templates:
+        template_url = _create_pg_database(admin_url)
+        _prepare(template_url, kind)
+        templates[(backend, kind)] = str(make_url(template_url).database)
+    url = _create_pg_database(admin_url, template=templates[(backend, kind)])
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    try:
+        yield engine_for(url)
+    finally:
+        _drop_pg_database(admin_url, url)
+
+
+@pytest.fixture
+def loaded_engine(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    _templates: dict[tuple[str, str], str],
+) -> Iterator[Engine]:
+    """Schema created and the catalogue and organisations loaded; no updates."""
+    yield from _copy_of_template("loaded", backend, tmp_path, request, monkeypatch, _templates)
 
 
 @pytest.fixture
@@ -177,36 +222,7 @@ def demo_engine(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
-    _demo_templates: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
+    _templates: dict[tuple[str, str], str],
 ) -> Iterator[Engine]:
     """A database holding the full demonstration data set (a private copy per test)."""
-    if backend == "sqlite":
-        if "sqlite" not in _demo_templates:
-            source = tmp_path_factory.mktemp("demo") / "demo.db"
-            template_engine = engine_for(f"sqlite:///{source}")
-            setup.initialise(engine=template_engine)
-            demo.fill_demo(engine=template_engine)
-            template_engine.dispose()
-            _demo_templates["sqlite"] = str(source)
-        target = tmp_path / "demo.db"
-        shutil.copyfile(_demo_templates["sqlite"], target)
-        url = f"sqlite:///{target}"
-        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-        yield engine_for(url)
-        engine_for(url).dispose()
-        return
-    admin_url = request.getfixturevalue("postgres_admin_url")
-    if "postgresql" not in _demo_templates:
-        template_url = _create_pg_database(admin_url)
-        template_engine = engine_for(template_url)
-        setup.initialise(engine=template_engine)
-        demo.fill_demo(engine=template_engine)
-        template_engine.dispose()
-        _demo_templates["postgresql"] = str(make_url(template_url).database)
-    url = _create_pg_database(admin_url, template=_demo_templates["postgresql"])
-    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-    try:
-        yield engine_for(url)
-    finally:
-        _drop_pg_database(admin_url, url)
+    yield from _copy_of_template("demo", backend, tmp_path, request, monkeypatch, _templates)

@@ -165,6 +165,7 @@ class Directory:
 
     regions: tuple[RegionEntry, ...]
     organisations: tuple[Organisation, ...]
+    source: Path = ORGANISATIONS_FILE
     _index: dict[str, Organisation] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -174,7 +175,7 @@ class Directory:
                 existing = self._index.get(normal)
                 if existing is not None and existing.id != org.id:
                     raise CatalogueError(
-                        f"{ORGANISATIONS_FILE.name}: the name {key!r} is used by both "
+                        f"{self.source}: the name {key!r} is used by both "
                         f"{existing.id!r} and {org.id!r}"
                     )
                 self._index[normal] = org
@@ -227,7 +228,7 @@ def _lpb_aliases(force: ForceEntry) -> tuple[str, ...]:
     return (f"{short} PCC", f"{force.name} PCC")
 
 
-def directory_from_file(data: OrganisationsFile) -> Directory:
+def directory_from_file(data: OrganisationsFile, source: Path = ORGANISATIONS_FILE) -> Directory:
     region_names = {r.id: r.name for r in data.regions}
     orgs: list[Organisation] = []
     for force in data.forces:
@@ -272,7 +273,7 @@ def directory_from_file(data: OrganisationsFile) -> Directory:
                 id=body.id, name=body.name, kind=OrganisationKind(body.kind), aliases=body.aliases
             )
         )
-    return Directory(regions=data.regions, organisations=tuple(orgs))
+    return Directory(regions=data.regions, organisations=tuple(orgs), source=source)
 
 
 # --- Recommendations ---------------------------------------------------------------------
@@ -352,7 +353,8 @@ class Catalogue:
             if rec.id == wanted:
                 return rec
         raise LookupError(
-            f"Unknown recommendation {rec_id!r}; this report has R1 to R{len(self.recommendations)}."
+            f"Unknown recommendation {rec_id!r}; "
+            f"this report has R1 to R{len(self.recommendations)}."
         )
 
 
@@ -378,21 +380,20 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def _describe(path: Path, exc: ValidationError, raw: Any, list_key: str | None) -> str:
+def _describe(path: Path, exc: ValidationError, raw: Any) -> str:
+    """Name the file, the entry (by its id where it has one) and the field of each problem."""
     lines = [f"{path}: {exc.error_count()} problem(s)"]
     for error in exc.errors():
         loc = list(error["loc"])
         where = ""
-        if list_key and len(loc) >= 2 and loc[0] == list_key and isinstance(loc[1], int):
+        if len(loc) >= 2 and isinstance(loc[1], int):
+            items = raw.get(str(loc[0])) if isinstance(raw, dict) else None
             index = loc[1]
             entry_id = None
-            items = raw.get(list_key) if isinstance(raw, dict) else None
             if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
                 entry_id = items[index].get("id")
-            where = f"entry {entry_id or '?'} (item {index + 1})"
-            loc = loc[2:]
-        elif len(loc) >= 2 and isinstance(loc[1], int):
-            where = f"{loc[0]} item {loc[1] + 1}"
+            label = "entry" if loc[0] == "recommendations" else f"{loc[0]} entry"
+            where = f"{label} {entry_id or '?'} (item {index + 1})"
             loc = loc[2:]
         field_name = ".".join(str(part) for part in loc) or "(whole entry)"
         prefix = f"{where}, " if where else ""
@@ -405,8 +406,8 @@ def load_directory(path: Path = ORGANISATIONS_FILE) -> Directory:
     try:
         data = OrganisationsFile.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(_describe(path, exc, raw, None)) from exc
-    return directory_from_file(data)
+        raise CatalogueError(_describe(path, exc, raw)) from exc
+    return directory_from_file(data, source=path)
 
 
 def expand_addressees(addressees: Iterable[str], directory: Directory) -> tuple[str, ...]:
@@ -429,7 +430,7 @@ def load_catalogue(
     try:
         data = CatalogueFile.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(_describe(path, exc, raw, "recommendations")) from exc
+        raise CatalogueError(_describe(path, exc, raw)) from exc
     problems: list[str] = []
     seen: set[str] = set()
     recommendations: list[Recommendation] = []

@@ -73,12 +73,7 @@ def _as_of(value: str | None) -> date:
 def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
     frame = export.status_frame(rows)
     if fmt == OutputFormat.json:
-        records = json.loads(frame.to_json(orient="records", date_format="iso"))
-        for record in records:  # dates as plain YYYY-MM-DD
-            for key in ("deadline", "last_update"):
-                if record[key]:
-                    record[key] = record[key][:10]
-        typer.echo(json.dumps(records, indent=2))
+        typer.echo(json.dumps(export.json_records(frame), indent=2))
     elif fmt == OutputFormat.csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:

@@ -114,7 +114,7 @@ def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
 
 
 def is_overdue(deadline: date | None, status: Status, as_of: date) -> bool:
-    """Overdue: the deadline has passed (the deadline day itself is not late) and it is not closed."""
+    """Overdue: the deadline has passed (its own day is not late) and it is not closed."""
     return deadline is not None and deadline < as_of and not status.is_closed
 
 

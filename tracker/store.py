@@ -229,6 +229,9 @@ def sync_reference_data(
 
 
 def report_info(*, session: Session, report_id: str | None = None) -> ReportInfo | None:
+    """The report loaded in this database, or None before `tracker init` has run."""
+    if not sa.inspect(session.connection()).has_table("report"):
+        return None
     query = select(Report)
     if report_id:
         query = query.where(Report.id == report_id)
@@ -449,6 +452,8 @@ def append_updates(*, session: Session, updates: Sequence[NewUpdate]) -> list[in
 
 def data_version(*, session: Session) -> tuple[int, int, int]:
     """Changes whenever evidence or the catalogue changes: a cheap key for caches."""
+    if not sa.inspect(session.connection()).has_table("evidence_update"):
+        return 0, 0, 0
     updates, last_id = session.exec(
         select(func.count(col(EvidenceUpdate.id)), func.max(EvidenceUpdate.id))
     ).one()

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -100,8 +100,19 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def _json_ready(frame: pd.DataFrame) -> list[dict[str, object]]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))  # type: ignore[no-any-return]
+def json_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts with dates as plain YYYY-MM-DD (the form the importer reads)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        if hasattr(value, "item"):  # numpy scalars
+            return value.item()
+        return value
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def write_export(tables: ExportTables, *, fmt: str, out: Path) -> list[Path]:
@@ -116,7 +127,7 @@ def write_export(tables: ExportTables, *, fmt: str, out: Path) -> list[Path]:
         out.write_bytes(xlsx_bytes(sheets))
         return [out]
     if fmt == "json":
-        payload = {name: _json_ready(frame) for name, frame in sheets.items()}
+        payload = {name: json_records(frame) for name, frame in sheets.items()}
         out.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
         return [out]
     if fmt == "csv":

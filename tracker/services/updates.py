@@ -171,8 +171,17 @@ class ImportResult:
     already_recorded: int
 
 
-def read_table(path: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV or XLSX file as dicts of raw cell values, header names lower-cased."""
+@dataclass(frozen=True)
+class ImportTable:
+    """A file's header and its non-empty rows, each with the row number a spreadsheet shows."""
+
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    row_numbers: tuple[int, ...]
+
+
+def read_table(path: Path) -> ImportTable:
+    """Read a CSV or XLSX file of updates; header names are lower-cased."""
     if not path.exists():
         raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "file not found")])
     if path.stat().st_size > MAX_IMPORT_BYTES:
@@ -180,24 +189,34 @@ def read_table(path: Path) -> list[dict[str, Any]]:
             str(path), [RowProblem(0, "(file)", f"larger than {MAX_IMPORT_BYTES // 2**20} MB")]
         )
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "use a .csv or .xlsx file")])
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
-        else:
-            raise ImportRejectedError(
-                str(path), [RowProblem(0, "(file)", "use a .csv or .xlsx file")]
+            # Blank lines are kept so row numbers match what a spreadsheet shows.
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=False,
             )
-    except ImportRejectedError:
-        raise
+        else:
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
     except Exception as exc:  # the parsers raise many kinds; all mean "cannot read this file"
         raise ImportRejectedError(
             str(path), [RowProblem(0, "(file)", f"cannot be read: {exc}")]
         ) from exc
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    records: list[dict[str, Any]] = frame.to_dict(orient="records")  # type: ignore[assignment]
-    return records
+    columns = tuple(str(c).strip().lower() for c in frame.columns)
+    frame.columns = list(columns)
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for offset, record in enumerate(frame.to_dict(orient="records")):
+        if all(_text(v) == "" for v in record.values()):
+            continue  # an empty line is not a return
+        rows.append({str(k): v for k, v in record.items()})
+        numbers.append(offset + 2)  # the header is row 1
+    return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
 
 
 def _text(value: Any) -> str:
@@ -224,14 +243,21 @@ def import_updates(
     directory: Directory,
     source_name: str,
     today: date | None = None,
+    columns: Sequence[str] | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> ImportResult:
-    """All or nothing: every row is checked first; any problem rejects the whole file."""
+    """All or nothing: every row is checked first; any problem rejects the whole file.
+
+    ``columns`` is the file's header (default: the first row's keys); ``row_numbers`` the row
+    each entry of ``rows`` stands on (default: 2, 3, … under a header on row 1).
+    """
     settings = get_settings()
     report, index = _assignment_index(engine)
     problems: list[RowProblem] = []
-    columns = set(rows[0]) if rows else set()
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = sorted(c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    present = set(columns) if columns is not None else (set(rows[0]) if rows else set())
+    numbers = list(row_numbers) if row_numbers is not None else [i + 2 for i in range(len(rows))]
+    missing = [c for c in REQUIRED_COLUMNS if c not in present]
+    unknown = sorted(c for c in present if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     if missing:
         problems.append(RowProblem(1, ", ".join(missing), "required column missing"))
     if unknown:
@@ -249,8 +275,7 @@ def import_updates(
     seen: dict[tuple[int, str], int] = {}
     recorded_at = _now()
     default_by = f"{actor.name} (import of {Path(source_name).name})"
-    for offset, raw in enumerate(rows):
-        row_no = offset + 2
+    for row_no, raw in zip(numbers, rows, strict=True):
         row_problems: list[RowProblem] = []
         code = ""
         try:
@@ -326,11 +351,14 @@ def import_updates(
 def import_file(
     *, engine: Engine, actor: Actor, path: Path, directory: Directory, today: date | None = None
 ) -> ImportResult:
+    table = read_table(path)
     return import_updates(
         engine=engine,
         actor=actor,
-        rows=read_table(path),
+        rows=table.rows,
         directory=directory,
         source_name=str(path),
         today=today,
+        columns=table.columns,
+        row_numbers=table.row_numbers,
     )

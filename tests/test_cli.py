@@ -1,0 +1,305 @@
+"""The `tracker` command line, run in-process on SQLite and PostgreSQL."""
+
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
+from utils.factories import count_updates, import_rows, record, sheet_row, write_csv
+
+from tracker.catalogue import DEFAULT_CATALOGUE_FILE, load_directory
+from tracker.cli import app
+
+REQUIRED_KEYS = (
+    "recommendation",
+    "organisation",
+    "owner",
+    "status",
+    "rag",
+    "deadline",
+    "overdue",
+    "days_overdue",
+    "last_update",
+    "stale",
+)
+CLOSED = ("implemented", "not_applicable")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def run_json(*args: str) -> list[dict[str, Any]]:
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
+
+
+# --- init and status ------------------------------------------------------------------------
+
+
+def test_init_then_status_lists_487_assignments_with_the_documented_keys(
+    database_url: str,
+) -> None:
+    result = run("--db", database_url, "init")
+    assert result.exit_code == 0, result.output
+    assert "487 assignments" in result.output
+
+    rows = run_json("--db", database_url, "status", "--as-of", "2023-11-01")
+    assert len(rows) == 487
+    keys = list(rows[0])
+    assert set(REQUIRED_KEYS) <= set(keys)
+    assert all(list(row) == keys for row in rows)
+    assert run_json("--db", database_url, "status", "--as-of", "2024-01-01")[0].keys() == set(keys)
+
+
+def test_init_twice_adds_nothing_the_second_time(database_url: str) -> None:
+    assert run("--db", database_url, "init").exit_code == 0
+    again = run("--db", database_url, "init")
+    assert again.exit_code == 0, again.output
+    assert "487 assignments (0 new, 0 withdrawn)" in again.output
+
+
+def test_status_reads_the_database_from_the_environment(loaded_engine: Engine) -> None:
+    # TRACKER_DATABASE_URL is set by the fixture; no --db given.
+    assert len(run_json("status", "--as-of", "2023-11-01")) == 487
+
+
+def test_db_option_wins_over_the_environment(
+    loaded_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database_url = loaded_engine.url.render_as_string(hide_password=False)
+    elsewhere = tmp_path / "elsewhere.db"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{elsewhere}")
+    assert len(run_json("--db", database_url, "status", "--as-of", "2023-11-01")) == 487
+    assert not elsewhere.exists()
+
+
+def test_status_gives_each_chief_constable_recommendation_a_row_for_all_43_forces(
+    loaded_engine: Engine,
+) -> None:
+    forces = {org.name for org in load_directory().forces}
+    rows = run_json("status", "--as-of", "2024-01-01")
+    per_recommendation: dict[str, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for row in rows:
+        if row["owner"] == "chief_constables" and row["organisation"] in forces:
+            per_recommendation[row["recommendation"]].add(row["organisation"])
+            counts[row["recommendation"]] += 1
+    assert len(per_recommendation) == 9
+    assert all(names == forces for names in per_recommendation.values())
+    assert set(counts.values()) == {43}
+
+
+def test_status_reflects_a_recorded_update_as_of_the_date(loaded_engine: Engine) -> None:
+    record(loaded_engine, status="implemented", evidence_date=date(2023, 10, 30), narrative="Done.")
+    (before,) = run_json(
+        "status", "--org", "Kent", "--recommendation", "4", "--as-of", "2023-10-29"
+    )
+    (after,) = run_json(
+        "status", "--org", "Kent", "--recommendation", "R4", "--as-of", "2023-11-01"
+    )
+    assert (before["status"], before["last_update"]) == ("not_started", None)
+    assert (after["status"], after["rag"], after["last_update"]) == (
+        "implemented",
+        "complete",
+        "2023-10-30",
+    )
+    assert after["deadline"] == "2023-10-31" and after["overdue"] is False
+
+
+def test_status_filters_by_alias_and_recommendation_number(loaded_engine: Engine) -> None:
+    rows = run_json("status", "--org", "GMP", "--recommendation", "7", "--as-of", "2024-01-01")
+    assert [(r["recommendation"], r["organisation"]) for r in rows] == [
+        ("R7", "Greater Manchester Police")
+    ]
+
+
+def test_status_csv_has_a_header_and_one_line_per_assignment(loaded_engine: Engine) -> None:
+    result = run("status", "--as-of", "2024-01-01", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split(",")[: len(REQUIRED_KEYS)] == list(REQUIRED_KEYS)
+    assert len(lines) == 1 + 487
+
+
+def test_status_table_is_printed_for_people(loaded_engine: Engine) -> None:
+    result = run("status", "--org", "Kent", "--recommendation", "R4", "--as-of", "2023-11-01")
+    assert result.exit_code == 0, result.output
+    assert "Kent Police" in result.stdout and "R4" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["status", "overdue"])
+def test_unknown_organisation_exits_nonzero_and_suggests_the_right_one(
+    loaded_engine: Engine, command: str
+) -> None:
+    result = run(command, "--org", "Kentt")
+    assert result.exit_code != 0
+    assert "Did you mean: Kent Police" in result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["status", "overdue", "export"])
+def test_as_of_not_in_iso_form_exits_nonzero_naming_the_option(
+    engine: Engine, command: str, tmp_path: Path
+) -> None:
+    extra = ["--out", str(tmp_path / "x.xlsx")] if command == "export" else []
+    result = run(command, *extra, "--as-of", "31/10/2023")
+    assert result.exit_code != 0
+    assert "--as-of" in result.output
+    assert "YYYY-MM-DD" in " ".join(result.output.split())
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["overdue"], ["export", "--out", "x.xlsx"], ["import", "in.csv"]],
+    ids=["status", "overdue", "export", "import"],
+)
+def test_commands_before_init_fail_cleanly_and_say_run_init(
+    engine: Engine, tmp_path: Path, command: list[str]
+) -> None:
+    args = [str(tmp_path / a) if a.endswith((".xlsx", ".csv")) else a for a in command]
+    if command[0] == "import":
+        write_csv(tmp_path / "in.csv", import_rows(2))
+    result = run(*args)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "tracker init" in result.output
+
+
+def test_init_with_a_broken_catalogue_exits_nonzero_and_names_the_problem(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "recommendations.yaml"
+    broken.write_text(
+        DEFAULT_CATALOGUE_FILE.read_text(encoding="utf-8").replace(
+            "owner: government", "owner: parliament"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TRACKER_CATALOGUE", str(broken))
+    result = run("--db", database_url, "init")
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit)
+    assert str(broken) in result.output
+    assert "entry R17 " in result.output and "field 'owner'" in result.output
+
+
+# --- overdue --------------------------------------------------------------------------------
+
+
+def overdue_by_the_rules(engine: Engine, as_of: date) -> Counter[tuple[str, str, str, int]]:
+    """Overdue assignments worked out straight from the tables and the written rules:
+    the latest update on or before the date (ties to the one recorded last) gives the status;
+    overdue when the deadline is before the date and the status is not closed."""
+    with engine.connect() as conn:
+        assignments = conn.execute(
+            text(
+                "SELECT a.id, r.code, o.name, r.deadline FROM assignment a "
+                "JOIN recommendation r ON r.id = a.recommendation_id "
+                "JOIN organisation o ON o.id = a.organisation_id WHERE a.active"
+            )
+        ).all()
+        updates = conn.execute(
+            text(
+                "SELECT assignment_id, evidence_date, recorded_at, id, status FROM evidence_update"
+            )
+        ).all()
+    latest: dict[int, tuple[Any, ...]] = {}
+    for aid, evidence, recorded, uid, status in updates:
+        evidence_day = date.fromisoformat(str(evidence)[:10])
+        if evidence_day > as_of:
+            continue
+        key = (evidence_day, str(recorded), uid, status)
+        if aid not in latest or key > latest[aid]:
+            latest[aid] = key
+    found: Counter[tuple[str, str, str, int]] = Counter()
+    for aid, code, name, deadline in assignments:
+        if deadline is None:
+            continue
+        due = date.fromisoformat(str(deadline)[:10])
+        status = latest[aid][3] if aid in latest else "not_started"
+        if due < as_of and status not in CLOSED:
+            found[(code, name, status, (as_of - due).days)] += 1
+    return found
+
+
+@pytest.mark.parametrize("as_of", ["2023-11-01", "2026-11-23"])
+def test_overdue_lists_what_the_rules_say_most_overdue_first(
+    demo_engine: Engine, as_of: str
+) -> None:
+    rows = run_json("overdue", "--as-of", as_of)
+    expected = overdue_by_the_rules(demo_engine, date.fromisoformat(as_of))
+    listed = Counter(
+        (r["recommendation"], r["organisation"], r["status"], r["days_overdue"]) for r in rows
+    )
+    assert listed == expected
+    assert len(rows) > 0
+    assert all(r["overdue"] is True and r["rag"] == "red" for r in rows)
+    days = [r["days_overdue"] for r in rows]
+    assert days == sorted(days, reverse=True)
+
+
+def test_overdue_on_the_deadline_day_lists_nothing_due_that_day(loaded_engine: Engine) -> None:
+    rows = run_json("overdue", "--as-of", "2023-10-31")
+    # Only R6 (due on publication, 5 April 2023) is late on 31 October 2023.
+    assert {r["recommendation"] for r in rows} == {"R6"}
+    assert {r["days_overdue"] for r in rows} == {209}
+
+
+def test_overdue_the_day_after_the_deadline_is_one_day_late(loaded_engine: Engine) -> None:
+    rows = run_json("overdue", "--as-of", "2023-11-01", "--recommendation", "R4")
+    assert len(rows) == 43
+    assert {r["days_overdue"] for r in rows} == {1}
+
+
+def test_implemented_assignment_drops_off_the_overdue_list(loaded_engine: Engine) -> None:
+    record(loaded_engine, status="implemented", evidence_date=date(2023, 11, 15), narrative="Done.")
+    args = ("overdue", "--org", "Kent", "--recommendation", "R4")
+    assert len(run_json(*args, "--as-of", "2023-11-14")) == 1
+    assert run_json(*args, "--as-of", "2023-11-15") == []
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def test_import_of_a_good_file_reports_what_was_stored(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "returns.csv", import_rows(100))
+    first = run("import", str(path))
+    assert first.exit_code == 0, first.output
+    assert "100 rows read, 100 updates stored, 0 already recorded" in first.output
+    again = run("import", str(path))
+    assert "100 rows read, 0 updates stored, 100 already recorded" in again.output
+    assert count_updates(loaded_engine) == 100
+
+
+def test_import_of_a_bad_file_exits_nonzero_lists_the_rows_and_stores_nothing(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    rows = import_rows(100)
+    rows[10]["organisation"] = "Kentt"
+    rows[70]["evidence_date"] = "31/10/2023"
+    path = write_csv(tmp_path / "returns.csv", rows)
+    result = run("import", str(path))
+    assert result.exit_code != 0
+    assert f"row {sheet_row(10)}, column 'organisation'" in result.output
+    assert f"row {sheet_row(70)}, column 'evidence_date'" in result.output
+    assert "nothing was imported" in result.output
+    assert count_updates(loaded_engine) == 0
+
+
+def test_import_uses_recorded_by_when_a_row_has_none(loaded_engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "returns.csv", import_rows(1))
+    assert run("import", str(path), "--recorded-by", "Jo Bloggs").exit_code == 0
+    with loaded_engine.connect() as conn:
+        (who,) = conn.execute(text("SELECT recorded_by FROM evidence_update")).scalars()
+    assert who.startswith("Jo Bloggs")

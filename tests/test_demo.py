@@ -1,0 +1,78 @@
+"""The demonstration data set: repeatable, complete, and a believable mix."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from utils.factories import count_updates
+
+from tracker.catalogue import load_directory
+from tracker.db import upgrade_schema
+from tracker.services import demo, progress
+from tracker.services.demo import DEMO_UNTIL
+
+AS_OF = date(2026, 11, 23)
+PUBLISHED = date(2023, 4, 5)
+
+
+def test_filling_the_demo_again_adds_nothing(demo_engine: Engine) -> None:
+    before = count_updates(demo_engine)
+    stored, already = demo.fill_demo(engine=demo_engine)
+    assert (stored, already) == (0, before)
+    assert count_updates(demo_engine) == before
+
+
+def test_demo_on_a_fresh_database_reports_what_it_stored(loaded_engine: Engine) -> None:
+    stored, already = demo.fill_demo(engine=loaded_engine)
+    assert already == 0
+    assert stored == count_updates(loaded_engine) > 1000
+
+
+def test_demo_needs_the_catalogue_loaded_first(engine: Engine) -> None:
+    upgrade_schema(engine)
+    with pytest.raises(LookupError, match="tracker init"):
+        demo.fill_demo(engine=engine)
+
+
+def test_every_force_has_a_history_of_updates(demo_engine: Engine) -> None:
+    history = progress.update_history(engine=demo_engine)
+    reported = {u.organisation_id for u in history}
+    assert {f.id for f in load_directory().forces} <= reported
+
+
+def test_demo_covers_every_assignment(demo_engine: Engine) -> None:
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    assert len(rows) == 487
+
+
+def test_demo_mix_has_implemented_in_progress_overdue_and_stale_assignments(
+    demo_engine: Engine,
+) -> None:
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    statuses = Counter(r.status for r in rows)
+    assert statuses["implemented"] > len(rows) / 2
+    assert statuses["in_progress"] > 0
+    assert statuses["not_applicable"] > 0
+    assert sum(r.overdue for r in rows) > 0
+    assert sum(r.stale for r in rows) > 0
+    assert sum(r.never_reported for r in rows) > 0
+    assert {r.rag for r in rows} >= {"red", "complete"}
+
+
+def test_demo_history_changes_over_time(demo_engine: Engine) -> None:
+    early = progress.national_rollup(
+        progress.status_rows(engine=demo_engine, as_of=date(2023, 6, 1))
+    )
+    late = progress.national_rollup(progress.status_rows(engine=demo_engine, as_of=AS_OF))
+    assert early.percent_implemented < late.percent_implemented
+    assert early.implemented < late.implemented
+
+
+def test_demo_updates_would_pass_the_checks_a_person_faces(demo_engine: Engine) -> None:
+    history = progress.update_history(engine=demo_engine)
+    assert all(PUBLISHED <= u.evidence_date <= DEMO_UNTIL for u in history)
+    assert all(u.narrative.strip() and u.recorded_by.strip() for u in history)
+    revised = [u for u in history if u.revised_target_date is not None]
+    assert revised and all(u.revision_reason for u in revised)
+    assert {u.source for u in history} == {"demo"}
