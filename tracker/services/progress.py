@@ -338,3 +338,53 @@ def recommendations(*, engine: Engine) -> list[store.RecommendationInfo]:
 def attachment(*, engine: Engine, attachment_id: int) -> tuple[store.AttachmentInfo, bytes]:
     with read_session(engine) as session:
         return store.attachment_content(session=session, attachment_id=attachment_id)
+
+
+# --- Comparisons (dashboard) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    """One line of a comparison: an organisation, its region's peers, or all its peers."""
+
+    scope: str  # "organisation", "region" or "national"
+    name: str  # the organisation's or the region's name; "England and Wales" nationally
+    organisation_kind: str
+    organisations: int
+    rollup: Rollup
+
+
+def peer_comparison(rows: Sequence[StatusRow], organisation_id: str) -> list[PeerGroup]:
+    """An organisation beside organisations of the same kind in its region and nationally.
+
+    ``rows`` should be every assignment as of one date (unfiltered), so the peers are complete.
+    """
+    own = [r for r in rows if r.organisation_id == organisation_id]
+    if not own:
+        return []
+    first = own[0]
+    peers = [r for r in rows if r.organisation_kind == first.organisation_kind]
+    groups = [
+        PeerGroup("organisation", first.organisation, first.organisation_kind, 1, _rollup_rows(own))
+    ]
+    if first.region_id is not None:
+        regional = [r for r in peers if r.region_id == first.region_id]
+        groups.append(
+            PeerGroup(
+                "region",
+                first.region or first.region_id,
+                first.organisation_kind,
+                len({r.organisation_id for r in regional}),
+                _rollup_rows(regional),
+            )
+        )
+    groups.append(
+        PeerGroup(
+            "national",
+            "England and Wales",
+            first.organisation_kind,
+            len({r.organisation_id for r in peers}),
+            _rollup_rows(peers),
+        )
+    )
+    return groups

@@ -1,0 +1,375 @@
+"""Charts: RAG by recommendation, the force × recommendation matrix, trends, RAG distribution.
+
+Colours come only from ``tracker.palette``; every coloured mark also carries its words or letter.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from tracker import store
+from tracker.catalogue import UNVERIFIED_MARKER, Owner
+from tracker.palette import CHART_COLOURS, RAG_FILLS
+from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag
+from tracker.services.progress import StatusRow, TrendPoint
+from tracker.ui.format import long_date, owner_label, status_label, titled
+from tracker.ui.rag import text_colour_on_fill
+
+FONT = {"family": "sans-serif", "color": "#0b0c0c", "size": 13}
+# Static charts: no zoom toolbar to get lost in on a projector.
+PLOT_CONFIG: dict[str, Any] = {"displayModeBar": False, "scrollZoom": False}
+MATRIX_KEY = "force_matrix"
+
+
+def _base_layout(fig: go.Figure, *, height: int) -> None:
+    fig.update_layout(
+        height=height,
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+        hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#0b0c0c", "size": 13}},
+        dragmode=False,
+    )
+    # Streamlit's chart theme greys axis labels; on a projector they need full contrast.
+    fig.update_xaxes(tickfont_color=FONT["color"], title_font_color=FONT["color"])
+    fig.update_yaxes(tickfont_color=FONT["color"], title_font_color=FONT["color"])
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _label(info: store.RecommendationInfo) -> str:
+    """R6 and a shortened title, keeping the unverified marker."""
+    return f"{info.code}  {titled(_short(info.title), info.verified)}"
+
+
+# --- RAG by recommendation ---------------------------------------------------------------
+
+
+def rag_by_recommendation_figure(
+    rows: Sequence[StatusRow], recommendations: Sequence[store.RecommendationInfo]
+) -> go.Figure:
+    """One 100% bar per recommendation, split by RAG, counts on the bars, grouped by owner."""
+    counts: dict[str, dict[Rag, int]] = defaultdict(lambda: dict.fromkeys(RAG_ORDER, 0))
+    for row in rows:
+        counts[row.recommendation][Rag(row.rag)] += 1
+    present = [r for r in recommendations if r.code in counts]
+    owners = [o for o in Owner if any(r.owner == o.value for r in present)]
+    if not owners:
+        return go.Figure()
+    sizes = [sum(1 for r in present if r.owner == o.value) for o in owners]
+    fig = make_subplots(
+        rows=len(owners),
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[s / sum(sizes) for s in sizes],
+        vertical_spacing=0.06 if len(owners) > 1 else 0.0,
+        subplot_titles=[owner_label(o) for o in owners],
+    )
+    for index, owner in enumerate(owners, start=1):
+        recs = [r for r in present if r.owner == owner.value]
+        labels = [_label(r) for r in recs]
+        totals = [sum(counts[r.code].values()) for r in recs]
+        for rag in RAG_ORDER:
+            values = [counts[r.code][rag] for r in recs]
+            shares = [100 * v / t if t else 0 for v, t in zip(values, totals, strict=True)]
+            fig.add_trace(
+                go.Bar(
+                    orientation="h",
+                    x=shares,
+                    y=labels,
+                    name=RAG_LABELS[rag],
+                    legendgroup=rag.value,
+                    showlegend=index == 1,
+                    marker={"color": RAG_FILLS[rag], "line": {"color": "#ffffff", "width": 1}},
+                    text=[str(v) if v else "" for v in values],
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    textfont={"color": text_colour_on_fill(rag), "size": 12},
+                    customdata=[
+                        [v, t, f"{r.code} {titled(r.title, r.verified)}"]
+                        for v, t, r in zip(values, totals, recs, strict=True)
+                    ],
+                    hovertemplate=(
+                        "<b>%{customdata[2]}</b><br>"
+                        + RAG_LABELS[rag]
+                        + ": %{customdata[0]} of %{customdata[1]} organisations"
+                        "<extra></extra>"
+                    ),
+                ),
+                row=index,
+                col=1,
+            )
+        fig.update_yaxes(autorange="reversed", row=index, col=1, fixedrange=True)
+    fig.update_xaxes(
+        range=[0, 100],
+        ticksuffix="%",
+        fixedrange=True,
+        gridcolor="#e5e5e5",
+    )
+    fig.update_xaxes(title_text="Share of accountable organisations", row=len(owners), col=1)
+    _base_layout(fig, height=max(260, 26 * len(present) + 70 * len(owners) + 60))
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.25,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0, "traceorder": "normal"},
+        margin={"l": 10, "r": 10, "t": 70, "b": 40},
+        uniformtext={"minsize": 10, "mode": "hide"},
+    )
+    fig.update_annotations(font={"size": 14, "color": "#0b0c0c"}, xanchor="left", x=0)
+    return fig
+
+
+def show_rag_by_recommendation(
+    rows: Sequence[StatusRow], recommendations: Sequence[store.RecommendationInfo]
+) -> None:
+    fig = rag_by_recommendation_figure(rows, recommendations)
+    st.plotly_chart(fig, config=PLOT_CONFIG, key="rag_by_recommendation")
+
+
+# --- Force × recommendation matrix -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    organisation_id: str
+    recommendation: str
+
+
+def _cell_hover(row: StatusRow) -> str:
+    lines = [
+        f"<b>{row.organisation}</b>",
+        f"{row.recommendation} {titled(row.recommendation_title, row.verified)}",
+        f"<b>{RAG_LABELS[Rag(row.rag)]}</b>",
+        f"Status: {status_label(row.status)}",
+        f"Deadline: {long_date(row.deadline)}",
+        f"Last update: {long_date(row.last_update) if row.last_update else 'never reported'}",
+    ]
+    if row.days_overdue:
+        lines.append(f"{row.days_overdue:,} days overdue")
+    if row.stale:
+        lines.append("Stale: no recent update")
+    if not row.verified:
+        lines.append(f"<i>⚠ {UNVERIFIED_MARKER}</i>")
+    return "<br>".join(lines)
+
+
+def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
+    """Forces down, chief-constable recommendations across; each cell coloured and lettered."""
+    chief_constables = Owner.CHIEF_CONSTABLES.value
+    cells = [r for r in rows if r.owner == chief_constables and r.organisation_kind == "force"]
+    if not cells:
+        return None
+    forces = sorted({r.organisation for r in cells})
+    codes = [c for _, c in sorted({(r.recommendation_number, r.recommendation) for r in cells})]
+    position = {rag: i for i, rag in enumerate(RAG_ORDER)}
+    grid: list[list[float | None]] = [[None] * len(codes) for _ in forces]
+    force_index = {name: i for i, name in enumerate(forces)}
+    code_index = {code: i for i, code in enumerate(codes)}
+    for r in cells:
+        grid[force_index[r.organisation]][code_index[r.recommendation]] = position[Rag(r.rag)]
+    steps = len(RAG_ORDER)
+    colourscale: list[list[float | str]] = []
+    for i, rag in enumerate(RAG_ORDER):
+        colourscale += [[i / steps, RAG_FILLS[rag]], [(i + 1) / steps, RAG_FILLS[rag]]]
+
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=codes,
+            y=forces,
+            zmin=-0.5,
+            zmax=steps - 0.5,
+            colorscale=colourscale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hoverinfo="skip",
+        )
+    )
+    # Heatmap cells cannot be selected in Streamlit, so a scatter of (invisible) squares over the
+    # cells carries the letters, the hover text and the click.
+    for rag in RAG_ORDER:
+        group = [r for r in cells if r.rag == rag.value]
+        if not group:
+            continue
+        colour = text_colour_on_fill(rag)
+        fig.add_trace(
+            go.Scatter(
+                x=[r.recommendation for r in group],
+                y=[r.organisation for r in group],
+                mode="markers+text",
+                name=RAG_LABELS[rag],
+                text=[RAG_SHORT[rag]] * len(group),
+                textposition="middle center",
+                textfont={"color": colour, "size": 11},
+                marker={"symbol": "square", "size": 15, "color": "#0b0c0c", "opacity": 0},
+                selected={"marker": {"opacity": 0.5}, "textfont": {"color": "#ffffff"}},
+                unselected={"marker": {"opacity": 0}, "textfont": {"color": colour}},
+                customdata=[[r.organisation_id, r.recommendation] for r in group],
+                hovertext=[_cell_hover(r) for r in group],
+                hovertemplate="%{hovertext}<extra></extra>",
+                showlegend=False,
+            )
+        )
+    row_height = 16
+    _base_layout(fig, height=row_height * len(forces) + 40)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        hovermode="closest",
+        hoverdistance=40,
+        clickmode="event+select",
+    )
+    fig.update_xaxes(
+        side="top",
+        fixedrange=True,
+        type="category",
+        categoryorder="array",
+        categoryarray=codes,
+        range=[-0.5, len(codes) - 0.5],
+        tickfont={"size": 12},
+        tickangle=0,
+        showgrid=False,
+    )
+    fig.update_yaxes(
+        fixedrange=True,
+        type="category",
+        categoryorder="array",
+        categoryarray=forces,
+        range=[len(forces) - 0.5, -0.5],  # first force at the top, no padding
+        tickfont={"size": 11},
+        showgrid=False,
+    )
+    return fig
+
+
+def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
+    """Draw the matrix; answer the cell the user clicked, if any."""
+    fig = force_matrix_figure(rows)
+    if fig is None:
+        st.info(
+            "The matrix shows recommendations for chief constables; the filters leave none. "
+            "Include the chief constables owner group to see it."
+        )
+        return None
+    event = st.plotly_chart(
+        fig,
+        key=MATRIX_KEY,
+        on_select="rerun",
+        selection_mode="points",
+        config=PLOT_CONFIG,
+    )
+    points = event.selection.points if event is not None else []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, list | tuple) and len(custom) == 2:
+            return MatrixCell(organisation_id=str(custom[0]), recommendation=str(custom[1]))
+    return None
+
+
+# --- Trend -------------------------------------------------------------------------------
+
+
+def _trend_line(points: Sequence[TrendPoint], *, value: str, title: str, colour: str) -> go.Figure:
+    dates = [p.as_of for p in points]
+    if value == "percent":
+        ys: list[float] = [p.percent_implemented for p in points]
+        hover = [f"{long_date(p.as_of)}: {p.percent_implemented:.0f}% implemented" for p in points]
+    else:
+        ys = [float(p.overdue) for p in points]
+        hover = [f"{long_date(p.as_of)}: {p.overdue:,} overdue" for p in points]
+    fig = go.Figure(
+        go.Scatter(
+            x=dates,
+            y=ys,
+            mode="lines+markers",
+            line={"color": colour, "width": 3},
+            marker={"size": 5},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    _base_layout(fig, height=280)
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        margin={"l": 10, "r": 10, "t": 40, "b": 30},
+        showlegend=False,
+    )
+    fig.update_xaxes(fixedrange=True, tickformat="%b %Y", gridcolor="#e5e5e5")
+    fig.update_yaxes(
+        fixedrange=True,
+        rangemode="tozero",
+        gridcolor="#e5e5e5",
+        ticksuffix="%" if value == "percent" else "",
+        range=[0, 100] if value == "percent" else None,
+    )
+    return fig
+
+
+def show_trend(points: Sequence[TrendPoint]) -> None:
+    """% implemented and number overdue at each month end since publication."""
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            _trend_line(points, value="percent", title="Implemented", colour=CHART_COLOURS[0]),
+            config=PLOT_CONFIG,
+            key="trend_implemented",
+        )
+    with right:
+        st.plotly_chart(
+            _trend_line(
+                points, value="overdue", title="Overdue assignments", colour=CHART_COLOURS[2]
+            ),
+            config=PLOT_CONFIG,
+            key="trend_overdue",
+        )
+
+
+# --- RAG distribution --------------------------------------------------------------------
+
+
+def rag_distribution_figure(rows: Sequence[StatusRow]) -> go.Figure:
+    counts = {rag: sum(1 for r in rows if r.rag == rag.value) for rag in RAG_ORDER}
+    total = sum(counts.values()) or 1
+    shown = [rag for rag in RAG_ORDER if counts[rag]]
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[counts[rag] for rag in shown],
+            y=[RAG_LABELS[rag] for rag in shown],
+            marker={"color": [RAG_FILLS[rag] for rag in shown]},
+            text=[f"{counts[rag]} ({100 * counts[rag] / total:.0f}%)" for rag in shown],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x} organisations<extra></extra>",
+        )
+    )
+    _base_layout(fig, height=80 + 36 * max(len(shown), 1))
+    fig.update_layout(margin={"l": 10, "r": 70, "t": 10, "b": 50}, showlegend=False)
+    biggest = max(counts.values(), default=1)
+    fig.update_xaxes(
+        fixedrange=True,
+        gridcolor="#e5e5e5",
+        title_text="Organisations",
+        tick0=0,
+        dtick=max(1, math.ceil(biggest / 5)),
+        rangemode="tozero",
+    )
+    fig.update_yaxes(fixedrange=True, autorange="reversed")
+    return fig
+
+
+def show_rag_distribution(rows: Sequence[StatusRow], *, key: str) -> None:
+    st.plotly_chart(rag_distribution_figure(rows), config=PLOT_CONFIG, key=key)
+
+
+def as_of_note(as_of: date) -> str:
+    return f"As of {long_date(as_of)}."

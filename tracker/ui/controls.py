@@ -1,0 +1,272 @@
+"""The sidebar controls every page shares: the as-of date and the filters.
+
+Each keeps its value in ``st.session_state`` under a stable key (``persist_state="session"``), so
+the same date and filters follow the user from page to page.
+"""
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+import streamlit as st
+
+from tracker import store
+from tracker.catalogue import Owner
+from tracker.services import progress
+from tracker.ui import data
+from tracker.ui.format import (
+    UNVERIFIED_NOTE,
+    kind_label,
+    long_date,
+    owner_label,
+    theme_label,
+    titled,
+)
+
+AS_OF_KEY = "as_of"
+OWNERS_KEY = "filter_owners"
+REGIONS_KEY = "filter_regions"
+THEMES_KEY = "filter_themes"
+RECOMMENDATIONS_KEY = "filter_recommendations"
+ORGANISATIONS_KEY = "filter_organisations"
+FILTER_KEYS = (OWNERS_KEY, REGIONS_KEY, THEMES_KEY, RECOMMENDATIONS_KEY, ORGANISATIONS_KEY)
+
+
+def current_as_of() -> date:
+    """The as-of date the user chose (today until they choose)."""
+    value = st.session_state.get(AS_OF_KEY)
+    return value if isinstance(value, date) else date.today()
+
+
+def show_as_of_picker(report: store.ReportInfo) -> date:
+    """The one date every figure on the page answers for; today unless the user picks another."""
+    if not isinstance(st.session_state.get(AS_OF_KEY), date):
+        st.session_state[AS_OF_KEY] = date.today()
+    return st.sidebar.date_input(
+        "Figures as of",
+        key=AS_OF_KEY,
+        min_value=report.published,
+        format="DD/MM/YYYY",
+        persist_state="session",
+        help=(
+            "Every figure answers for this date: the status each organisation had reported by "
+            f"then. The earliest is the report's publication, {long_date(report.published)}."
+        ),
+    )
+
+
+def _clear_filters() -> None:
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = []
+
+
+def show_filters(
+    tracker: data.Tracker,
+    *,
+    owners: bool = True,
+    regions: bool = True,
+    themes: bool = True,
+    recommendations: bool = True,
+    organisations: bool = False,
+) -> progress.Filters:
+    """Sidebar filters; empty means everything."""
+    recs = data.recommendations(tracker)
+    chosen: dict[str, list[str]] = {}
+    sidebar = st.sidebar
+    sidebar.markdown("**Filter**")
+    if owners:
+        chosen[OWNERS_KEY] = sidebar.multiselect(
+            "Owner group",
+            options=[o.value for o in Owner],
+            format_func=owner_label,
+            key=OWNERS_KEY,
+            persist_state="session",
+            placeholder="All owner groups",
+        )
+    if regions:
+        region_names = {r.id: r.name for r in data.directory().regions}
+        chosen[REGIONS_KEY] = sidebar.multiselect(
+            "Region",
+            options=list(region_names),
+            format_func=lambda r: region_names.get(r, r),
+            key=REGIONS_KEY,
+            persist_state="session",
+            placeholder="All regions",
+        )
+    if organisations:
+        orgs = {o.id: o.name for o in data.organisations(tracker)}
+        chosen[ORGANISATIONS_KEY] = sidebar.multiselect(
+            "Force or organisation",
+            options=list(orgs),
+            format_func=lambda o: orgs.get(o, o),
+            key=ORGANISATIONS_KEY,
+            persist_state="session",
+            placeholder="All organisations",
+        )
+    if themes:
+        all_themes = sorted({t for r in recs for t in r.themes})
+        chosen[THEMES_KEY] = sidebar.multiselect(
+            "Theme",
+            options=all_themes,
+            format_func=theme_label,
+            key=THEMES_KEY,
+            persist_state="session",
+            placeholder="All themes",
+        )
+    if recommendations:
+        labels = {r.code: f"{r.code} {titled(r.title, r.verified)}" for r in recs}
+        chosen[RECOMMENDATIONS_KEY] = sidebar.multiselect(
+            "Recommendation",
+            options=list(labels),
+            format_func=lambda c: labels.get(c, c),
+            key=RECOMMENDATIONS_KEY,
+            persist_state="session",
+            placeholder="All recommendations",
+        )
+    if any(chosen.values()):
+        sidebar.button("Clear filters", on_click=_clear_filters, key="clear_filters")
+    return progress.Filters(
+        owners=frozenset(chosen.get(OWNERS_KEY, ())),
+        region_ids=frozenset(chosen.get(REGIONS_KEY, ())),
+        themes=frozenset(chosen.get(THEMES_KEY, ())),
+        recommendations=frozenset(chosen.get(RECOMMENDATIONS_KEY, ())),
+        organisation_ids=frozenset(chosen.get(ORGANISATIONS_KEY, ())),
+    )
+
+
+def seed_from_query(key: str, param: str, allowed: Collection[str]) -> None:
+    """Let a link such as ``?org=kent`` choose a widget's value; a later choice in the widget wins.
+
+    Call before the widget is drawn, and ``reflect_in_query`` after it.
+    """
+    value = st.query_params.get(param)
+    if value is not None and value in allowed and value != st.session_state.get(_seen(key)):
+        st.session_state[key] = value
+    st.session_state[_seen(key)] = value
+
+
+def reflect_in_query(key: str, param: str, value: str | None) -> None:
+    """Keep the address bar in step with the widget, so the view can be shared as a link."""
+    if value:
+        st.query_params[param] = value
+    elif param in st.query_params:
+        del st.query_params[param]
+    st.session_state[_seen(key)] = value or None
+
+
+def _seen(key: str) -> str:
+    return f"_query_seen_{key}"
+
+
+def _organisation_label(option: data.OrganisationOption) -> str:
+    if option.kind == "force":
+        return option.name
+    return f"{option.name} ({kind_label(option.kind).lower()})"
+
+
+def show_organisation_picker(
+    tracker: data.Tracker, *, key: str, label: str = "Force or organisation"
+) -> data.OrganisationOption:
+    """Forces first (alphabetically), then local policing bodies and national bodies.
+
+    Honours ``?org=<id>`` in the address and keeps it in step with the choice.
+    """
+    options = {o.id: o for o in data.organisations(tracker)}
+    seed_from_query(key, "org", options)
+    chosen = st.selectbox(
+        label,
+        options=list(options),
+        format_func=lambda o: _organisation_label(options[o]) if o in options else o,
+        key=key,
+        persist_state="session",
+    )
+    reflect_in_query(key, "org", chosen)
+    return options[chosen]
+
+
+def show_recommendation_picker(
+    recommendations: Sequence[store.RecommendationInfo],
+    *,
+    key: str,
+    label: str = "Recommendation",
+    allow_all: str | None = None,
+    help_text: str | None = None,
+    note_unverified: bool = True,
+) -> str | None:
+    """A recommendation by code (R1, R2, …); honours ``?rec=R6``. ``allow_all`` labels an
+    "everything" choice, answered as None."""
+    titles = {r.code: f"{r.code} {titled(r.title, r.verified)}" for r in recommendations}
+    options: list[str] = ([""] if allow_all else []) + list(titles)
+    seed_from_query(key, "rec", options)
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    if not options:
+        return None
+    chosen = st.selectbox(
+        label,
+        options=options,
+        format_func=lambda c: titles.get(c, allow_all or c),
+        key=key,
+        persist_state="session",
+        help=help_text,
+    )
+    reflect_in_query(key, "rec", chosen)
+    if note_unverified and any(r.code == chosen and not r.verified for r in recommendations):
+        st.caption(UNVERIFIED_NOTE)
+    return chosen or None
+
+
+def show_region_picker(*, key: str, label: str = "Region") -> str:
+    names = {r.id: r.name for r in data.directory().regions}
+    seed_from_query(key, "region", names)
+    chosen = st.selectbox(
+        label,
+        options=list(names),
+        format_func=lambda r: names.get(r, r),
+        key=key,
+        persist_state="session",
+    )
+    reflect_in_query(key, "region", chosen)
+    return str(chosen)
+
+
+def show_view_choice(
+    *, key: str, options: dict[str, str], query_views: dict[str, str] | None = None
+) -> str:
+    """A short horizontal choice between views of the same page.
+
+    ``query_views`` maps a query parameter to the view a link carrying it should open (for
+    example ``{"org": "organisation"}``), so a link always lands on the right view.
+    """
+    for param, view in (query_views or {}).items():
+        value = st.query_params.get(param)
+        seen = _seen(f"{key}:{param}")
+        if value is not None and value != st.session_state.get(seen):
+            st.session_state[key] = view
+        st.session_state[seen] = value
+    chosen = st.radio(
+        "Show",
+        options=list(options),
+        format_func=lambda o: options.get(o, o),
+        key=key,
+        horizontal=True,
+        persist_state="session",
+        label_visibility="collapsed",
+    )
+    return str(chosen)
+
+
+def forget_query(key: str, param: str) -> None:
+    """Drop a parameter that belongs to a widget not shown in this view."""
+    reflect_in_query(key, param, None)
+
+
+def show_flag_filters(rows: Sequence[progress.StatusRow], *, key: str) -> list[progress.StatusRow]:
+    """Sidebar ticks to narrow a list to the stale or never-reported assignments."""
+    stale = st.sidebar.checkbox(
+        "Only stale", key=f"{key}_only_stale", help="No update for longer than the stale period"
+    )
+    never = st.sidebar.checkbox(
+        "Only never reported", key=f"{key}_only_never_reported", help="No update recorded yet"
+    )
+    return [r for r in rows if (r.stale or not stale) and (r.never_reported or not never)]

@@ -1,0 +1,271 @@
+"""The dashboard's data: the only module that caches, and the pages' one way to the services.
+
+Every rerun asks the database one cheap question, ``progress.data_version``; every cached function
+takes that version as an argument, so any write (from the form, the CLI or another process)
+invalidates the caches at once. Cached functions return plain dataclasses, never ORM objects.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from tracker import store
+from tracker.catalogue import CatalogueError, Directory
+from tracker.db import DatabaseUnavailableError, get_engine
+from tracker.evidence import UpdateDraft
+from tracker.services import progress, setup, updates
+from tracker.services.access import Actor
+from tracker.services.updates import RecordedUpdate
+from tracker.settings import get_settings
+from tracker.ui import messages
+
+Version = tuple[int, int, int]
+# Wording-only edits to recommendations.yaml do not change the data version; let cached
+# catalogue text age out so `tracker init` shows up without a restart.
+CATALOGUE_TTL_SECONDS = 300
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    DBAPIError,
+    DatabaseUnavailableError,
+    ArgumentError,
+    OSError,
+)
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The database a page reads, at the version this rerun saw."""
+
+    url: str
+    version: Version
+    report: store.ReportInfo
+
+    @property
+    def engine(self) -> Engine:
+        return get_engine(self.url)
+
+    @property
+    def has_updates(self) -> bool:
+        return self.version[0] > 0
+
+
+@dataclass(frozen=True)
+class OrganisationOption:
+    id: str
+    name: str
+    kind: str
+    region_id: str | None
+    region: str | None
+
+
+def connect(*, announce_problems: bool = True) -> Tracker:
+    """Open the database for this rerun, or explain plainly why not and stop the page.
+
+    A broken recommendations file over a loaded database is reported, not fatal: the page goes
+    on with what the database holds (``announce_problems=False`` leaves the telling to the page).
+    """
+    url = get_settings().database_url
+    catalogue_problem: str | None = None
+    try:
+        _initialised(url)
+    except CatalogueError as exc:
+        catalogue_problem = str(exc)
+    except DATABASE_ERRORS as exc:
+        messages.show_database_unreachable(url, exc)
+        st.stop()
+    try:
+        version = progress.data_version(engine=get_engine(url))
+        report = _snapshot(url, version).report
+    except progress.NoCatalogueError:
+        messages.show_no_catalogue(catalogue_problem)
+        st.stop()
+    except DATABASE_ERRORS as exc:
+        if catalogue_problem:  # the schema was never created because the file is broken
+            messages.show_no_catalogue(catalogue_problem)
+        else:
+            messages.show_database_unreachable(url, exc)
+        st.stop()
+    if catalogue_problem and announce_problems:
+        messages.show_catalogue_problem(catalogue_problem)
+    return Tracker(url=url, version=version, report=report)
+
+
+@st.cache_resource(show_spinner=False)
+def _initialised(url: str) -> bool:
+    """Schema and catalogue, once per process and database (not cached if it fails)."""
+    setup.initialise(engine=get_engine(url))
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def directory() -> Directory:
+    return setup.directory()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=CATALOGUE_TTL_SECONDS)
+def _snapshot(url: str, version: Version) -> progress.Snapshot:
+    # Shared, not copied: a Snapshot is never changed after it is loaded.
+    return progress.load_snapshot(engine=get_engine(url))
+
+
+def snapshot(tracker: Tracker) -> progress.Snapshot:
+    return _snapshot(tracker.url, tracker.version)
+
+
+def _filters_key(filters: progress.Filters) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(sorted(getattr(filters, f.name))) for f in fields(filters))
+
+
+_FILTERS_HASH: dict[str | type[Any], Callable[[Any], Any]] = {progress.Filters: _filters_key}
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_FILTERS_HASH)
+def _status_rows(
+    url: str, version: Version, as_of: date, filters: progress.Filters
+) -> list[progress.StatusRow]:
+    return progress.status_rows_from(_snapshot(url, version), as_of=as_of, filters=filters)
+
+
+def status_rows(
+    tracker: Tracker, *, as_of: date, filters: progress.Filters | None = None
+) -> list[progress.StatusRow]:
+    """Every assignment (that the filters admit) as of a date."""
+    return _status_rows(tracker.url, tracker.version, as_of, filters or progress.Filters())
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=_FILTERS_HASH)
+def _trend(
+    url: str, version: Version, until: date, filters: progress.Filters
+) -> list[progress.TrendPoint]:
+    return progress.trend(_snapshot(url, version), until=until, filters=filters)
+
+
+def trend(
+    tracker: Tracker, *, until: date, filters: progress.Filters | None = None
+) -> list[progress.TrendPoint]:
+    return _trend(tracker.url, tracker.version, until, filters or progress.Filters())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _history(
+    url: str, version: Version, organisation_ids: tuple[str, ...] | None, recommendation: str | None
+) -> list[store.UpdateRecord]:
+    return progress.update_history(
+        engine=get_engine(url),
+        organisation_ids=list(organisation_ids) if organisation_ids is not None else None,
+        recommendation=recommendation,
+    )
+
+
+def history(
+    tracker: Tracker,
+    *,
+    organisation_ids: tuple[str, ...] | None = None,
+    recommendation: str | None = None,
+) -> list[store.UpdateRecord]:
+    """Updates, newest evidence first, for some organisations and/or one recommendation."""
+    return _history(tracker.url, tracker.version, organisation_ids, recommendation)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CATALOGUE_TTL_SECONDS)
+def _recommendations(url: str, version: Version) -> list[store.RecommendationInfo]:
+    return progress.recommendations(engine=get_engine(url))
+
+
+def recommendations(tracker: Tracker) -> list[store.RecommendationInfo]:
+    """The catalogue as stored, R1 first."""
+    return _recommendations(tracker.url, tracker.version)
+
+
+def recommendation(tracker: Tracker, code: str) -> store.RecommendationInfo:
+    for info in recommendations(tracker):
+        if info.code == code:
+            return info
+    raise LookupError(f"No recommendation {code} in this report.")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _organisations(url: str, version: Version) -> list[OrganisationOption]:
+    seen: dict[str, OrganisationOption] = {}
+    for record in _snapshot(url, version).records:
+        seen.setdefault(
+            record.organisation_id,
+            OrganisationOption(
+                id=record.organisation_id,
+                name=record.organisation,
+                kind=record.organisation_kind,
+                region_id=record.region_id,
+                region=record.region,
+            ),
+        )
+    return sorted(seen.values(), key=lambda o: (_KIND_ORDER.get(o.kind, 9), o.name))
+
+
+_KIND_ORDER = {"force": 0, "local_policing_body": 1, "rocu": 2, "policing_body": 3, "government": 4}
+
+
+def organisations(tracker: Tracker) -> list[OrganisationOption]:
+    """Every organisation with at least one assignment: forces first, then by name."""
+    return _organisations(tracker.url, tracker.version)
+
+
+def organisation(tracker: Tracker, organisation_id: str) -> OrganisationOption:
+    for option in organisations(tracker):
+        if option.id == organisation_id:
+            return option
+    raise LookupError(f"No organisation {organisation_id!r} has assignments.")
+
+
+def attachment_loader(tracker: Tracker, attachment_id: int) -> Callable[[], bytes]:
+    """Fetch a file only when someone asks to download it."""
+
+    def load() -> bytes:
+        _, content = progress.attachment(engine=tracker.engine, attachment_id=attachment_id)
+        return content
+
+    return load
+
+
+# --- Writing -----------------------------------------------------------------------------
+
+
+def record_update(
+    tracker: Tracker,
+    *,
+    recorded_by: str,
+    recommendation: str,
+    organisation_id: str,
+    draft: UpdateDraft,
+    expected_last_update_id: int | None,
+) -> RecordedUpdate:
+    """Append one update through the service (which checks it). No cache needs clearing: the
+    data version changes, so the next rerun reads afresh."""
+    return updates.record_update(
+        engine=tracker.engine,
+        actor=Actor(name=recorded_by),
+        recommendation=recommendation,
+        organisation_id=organisation_id,
+        draft=draft,
+        expected_last_update_id=expected_last_update_id,
+    )
+
+
+def latest_recorded(
+    tracker: Tracker, *, organisation_id: str, recommendation: str
+) -> store.UpdateRecord | None:
+    """The update most recently recorded for one assignment (what a new update follows on from)."""
+    found = history(tracker, organisation_ids=(organisation_id,), recommendation=recommendation)
+    return max(found, key=lambda u: u.id, default=None)
+
+
+def assigned_recommendations(
+    tracker: Tracker, organisation_id: str
+) -> list[store.RecommendationInfo]:
+    """The recommendations an organisation is accountable for, R1 first."""
+    records = snapshot(tracker).records
+    codes = {r.recommendation for r in records if r.organisation_id == organisation_id}
+    return [r for r in recommendations(tracker) if r.code in codes]

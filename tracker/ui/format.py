@@ -1,0 +1,80 @@
+"""Words and dates as the dashboard shows them: one place, so every page says it the same way."""
+
+from datetime import date
+
+from tracker.catalogue import (
+    ADDRESSEE_GROUPS,
+    OWNER_LABELS,
+    UNVERIFIED_MARKER,
+    Directory,
+    OrganisationKind,
+    Owner,
+    UnknownOrganisationError,
+)
+from tracker.rules import RAG_LABELS, RAG_SHORT, Rag, Status
+
+# Shown after a recommendation's title when its wording is not yet checked; always explained by
+# ``UNVERIFIED_NOTE`` nearby.
+UNVERIFIED_SUFFIX = " ⚠"
+UNVERIFIED_NOTE = f"⚠ {UNVERIFIED_MARKER}."
+NO_DATE = "–"
+
+ADDRESSEE_GROUP_LABELS: dict[str, str] = {
+    "all_forces": "All police forces in England and Wales",
+    "all_local_policing_bodies": "All local policing bodies",
+    "all_rocus": "All regional organised crime units",
+}
+
+
+def long_date(value: date | None) -> str:
+    """31 October 2023, as prose shows dates."""
+    if value is None:
+        return NO_DATE
+    return f"{value.day} {value:%B %Y}"
+
+
+def status_label(status: str | Status) -> str:
+    return Status(status).label
+
+
+def rag_label(rag: str | Rag) -> str:
+    return RAG_LABELS[Rag(rag)]
+
+
+def rag_short(rag: str | Rag) -> str:
+    return RAG_SHORT[Rag(rag)]
+
+
+def owner_label(owner: str | Owner) -> str:
+    return OWNER_LABELS[Owner(owner)]
+
+
+def kind_label(kind: str) -> str:
+    return OrganisationKind(kind).label
+
+
+def theme_label(theme: str) -> str:
+    return theme.replace("_", " ").capitalize()
+
+
+def titled(title: str, verified: bool) -> str:
+    """A recommendation's title, with the unverified marker when its wording is unchecked."""
+    return title if verified else f"{title}{UNVERIFIED_SUFFIX}"
+
+
+def addressee_label(addressee: str, directory: Directory) -> str:
+    if addressee in ADDRESSEE_GROUPS:
+        return ADDRESSEE_GROUP_LABELS.get(addressee, addressee.replace("_", " ").capitalize())
+    try:
+        return directory.by_id(addressee).name
+    except UnknownOrganisationError:
+        return addressee
+
+
+def percent(value: float) -> str:
+    return f"{value:.0f}%"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"

@@ -1,0 +1,94 @@
+"""An organisation's evidence history as a timeline: newest first, grouped by recommendation."""
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import streamlit as st
+
+from tracker import store
+from tracker.ui import data
+from tracker.ui.format import UNVERIFIED_NOTE, long_date, plural, status_label, titled
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def plain(text: str) -> str:
+    """Show what someone typed as they typed it, not as Markdown or LaTeX."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) -> None:
+    """One update: evidence date, status, narrative, links, files and who recorded it."""
+    with st.container(border=True):
+        st.markdown(f"**{long_date(update.evidence_date)}** · {status_label(update.status)}")
+        st.markdown(plain(update.narrative))
+        if update.links:
+            st.markdown("Links: " + " · ".join(f"[{plain(link)}]({link})" for link in update.links))
+        if update.revised_target_date:
+            reason = f": {plain(update.revision_reason)}" if update.revision_reason else ""
+            st.markdown(f"Revised target date {long_date(update.revised_target_date)}{reason}")
+        for attachment in update.attachments:
+            st.download_button(
+                f"{attachment.filename} ({_size(attachment.size_bytes)})",
+                data=data.attachment_loader(tracker, attachment.id),
+                file_name=attachment.filename,
+                mime=attachment.content_type,
+                key=f"{key}_file_{attachment.id}",
+                icon=":material/attach_file:",
+                on_click="ignore",
+            )
+        recorded = long_date(update.recorded_at.date())
+        st.caption(
+            f"Recorded by {plain(update.recorded_by)} on {recorded}"
+            + (" (imported from a file)" if update.source == "import" else "")
+        )
+
+
+def show_timeline(
+    tracker: data.Tracker,
+    updates: Sequence[store.UpdateRecord],
+    *,
+    as_of: date,
+    titles: dict[str, tuple[str, bool]],
+    focus: str | None = None,
+    key: str,
+) -> None:
+    """Updates up to the as-of date, newest first; one section a recommendation.
+
+    ``titles`` maps a recommendation code to (title, verified). With ``focus`` only that
+    recommendation's updates are shown.
+    """
+    shown = [u for u in updates if u.evidence_date <= as_of]
+    later = len(updates) - len(shown)
+    if focus:
+        shown = [u for u in shown if u.recommendation == focus]
+    if later:
+        st.caption(
+            f"{plural(later, 'update')} with evidence dated after {long_date(as_of)} "
+            "not shown: move the as-of date forward to see them."
+        )
+    if not shown:
+        st.info("No updates recorded for this yet, as of this date.")
+        return
+    groups: dict[str, list[store.UpdateRecord]] = {}
+    for update in shown:  # already newest first
+        groups.setdefault(update.recommendation, []).append(update)
+    order = sorted(groups, key=lambda code: int(code.lstrip("R")))
+    if not focus and any(not titles.get(code, ("", True))[1] for code in order):
+        st.caption(UNVERIFIED_NOTE)
+    for code in order:
+        title, verified = titles.get(code, ("", True))
+        heading = f"{code} {titled(title, verified)} · {plural(len(groups[code]), 'update')}"
+        if focus or len(order) == 1:
+            st.markdown(f"#### {heading}")
+            for update in groups[code]:
+                show_update(tracker, update, key=key)
+        else:
+            with st.expander(heading):
+                for update in groups[code]:
+                    show_update(tracker, update, key=key)

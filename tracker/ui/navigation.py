@@ -1,0 +1,70 @@
+"""The dashboard's pages, in one list, and how one page sends the user to another."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    url_path: str
+    icon: str
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview.py", "National overview", "overview", ":material/monitoring:"),
+    PageSpec("force.py", "Force", "force", ":material/local_police:"),
+    PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
+    PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
+    PageSpec("record.py", "Record an update", "record", ":material/edit_note:"),
+    PageSpec("about.py", "About the data", "about", ":material/info:"),
+)
+DEFAULT_PAGE = "overview"
+# Pages whose figures answer for the as-of date.
+AS_OF_PAGES = frozenset({"overview", "force", "recommendation", "overdue"})
+
+
+def uses_as_of(page: st.Page) -> bool:
+    """Does this page's figures answer for the as-of date? (The default page's path is "".)"""
+    return (page.url_path or DEFAULT_PAGE) in AS_OF_PAGES
+
+
+def spec(url_path: str) -> PageSpec:
+    for page in PAGES:
+        if page.url_path == url_path:
+            return page
+    raise LookupError(f"No page {url_path!r}.")
+
+
+def build_pages() -> list[st.Page]:
+    return [
+        st.Page(
+            page.path,
+            title=page.title,
+            url_path=page.url_path,
+            icon=page.icon,
+            default=page.url_path == DEFAULT_PAGE,
+        )
+        for page in PAGES
+    ]
+
+
+def go_to(url_path: str, **query_params: str) -> NoReturn:
+    """Open another page, for example the force page on one force and recommendation."""
+    st.switch_page(spec(url_path).path, query_params=query_params or None)
+    raise AssertionError("unreachable: st.switch_page does not return")
+
+
+def show_page_link(url_path: str, label: str, **query_params: str) -> None:
+    page = spec(url_path)
+    st.page_link(page.path, label=label, icon=page.icon, query_params=query_params or None)
