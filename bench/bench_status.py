@@ -107,9 +107,8 @@ def main() -> None:
         measure(url, "Demonstration data")
         start = time.perf_counter()
         add_synthetic_updates(url, args.extra_updates)
-        print(
-            f"\n{args.extra_updates} synthetic updates appended in {time.perf_counter() - start:.1f} s"
-        )
+        elapsed = time.perf_counter() - start
+        print(f"\n{args.extra_updates} synthetic updates appended in {elapsed:.1f} s")
         measure(url, "Demonstration data plus synthetic history")
         engine.dispose()
 

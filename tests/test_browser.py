@@ -128,3 +128,188 @@ def test_health_answers_ok_soon_after_start(server: tuple[str, str]) -> None:
 def overdue_count(db_url: str, as_of: date) -> int:
     rows = progress.status_rows(engine=engine_for(db_url), as_of=as_of)
     return len(progress.overdue_rows(rows))
+
+
+# (path, an element only that page has, screenshot name)
+PAGES = (
+    ("/", ".st-key-headline_figures", "overview"),
+    ("/force", ".st-key-force_org", "force"),
+    ("/recommendation", ".st-key-recommendation_page", "recommendation"),
+    ("/overdue", ".st-key-overdue_count", "overdue"),
+    ("/record", ".st-key-record_submit", "record"),
+    ("/about", "h3:has-text('Changing the recommendations')", "about"),
+)
+
+
+def heading(page: Page) -> str:
+    return page.locator("[data-testid='stMain'] h1").first.inner_text()
+
+
+def metric(page: Page, container_key: str, index: int = 0) -> str:
+    values = page.locator(f".st-key-{container_key} [data-testid='stMetricValue']")
+    return values.nth(index).inner_text().strip()
+
+
+OVERDUE_FIGURE = 3  # Recommendations, Assignments, Implemented, Overdue, Stale, Never reported
+
+
+def cli_overdue(db_url: str, as_of: date) -> list[dict[str, object]]:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    result = CliRunner().invoke(
+        app, ["--db", db_url, "overdue", "--as-of", as_of.isoformat(), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, object]] = json.loads(result.output)
+    return rows
+
+
+def matrix_letter(page: Page, organisation_id: str, recommendation: str) -> str:
+    """The letter drawn in one cell of the force × recommendation matrix."""
+    matrix = page.locator(".st-key-force_matrix .js-plotly-plot")
+    page.wait_for_function(
+        "document.querySelector('.st-key-force_matrix .js-plotly-plot')?._fullLayout !== undefined"
+    )
+    letter: str = matrix.evaluate(
+        """(gd, target) => {
+            for (const trace of gd.data) {
+                if (!trace.customdata) continue;
+                for (let i = 0; i < trace.customdata.length; i++) {
+                    const [org, rec] = trace.customdata[i];
+                    if (org === target[0] && rec === target[1]) return trace.text[i];
+                }
+            }
+            return null;
+        }""",
+        [organisation_id, recommendation],
+    )
+    return letter
+
+
+def click_matrix_cell(page: Page, organisation: str, recommendation: str) -> None:
+    matrix = page.locator(".st-key-force_matrix .js-plotly-plot")
+    matrix.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "document.querySelector('.st-key-force_matrix .js-plotly-plot')?._fullLayout !== undefined"
+    )
+    x, y = matrix.evaluate(
+        """(gd, target) => {
+            const L = gd._fullLayout;
+            const xi = L.xaxis._categories.indexOf(target[0]);
+            const yi = L.yaxis._categories.indexOf(target[1]);
+            const r = gd.getBoundingClientRect();
+            return [r.left + L.xaxis._offset + L.xaxis.l2p(xi),
+                    r.top + L.yaxis._offset + L.yaxis.l2p(yi)];
+        }""",
+        [recommendation, organisation],
+    )
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
+def red_force_cell(db_url: str, as_of: date) -> progress.StatusRow:
+    """An overdue force assignment that has reported at least once (so it has a history)."""
+    rows = progress.status_rows(engine=engine_for(db_url), as_of=as_of)
+    return next(
+        r
+        for r in progress.overdue_rows(rows)
+        if r.organisation_kind == "force"
+        and r.owner == "chief_constables"
+        and r.last_update is not None
+    )
+
+
+def latest_narrative(db_url: str, cell: progress.StatusRow) -> str:
+    history = progress.update_history(
+        engine=engine_for(db_url),
+        organisation_ids=[cell.organisation_id],
+        recommendation=cell.recommendation,
+    )
+    return history[0].narrative
+
+
+def test_every_page_renders_in_the_browser_without_an_error(
+    server: tuple[str, str], page: Page
+) -> None:
+    base, _ = server
+    for path, marker, name in PAGES:
+        open_page(page, base + path)
+        expect(page.locator("[data-testid='stMain'] h1").first).not_to_be_empty()
+        expect(page.locator(marker).first).to_be_visible()
+        expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)
+        screenshot(page, name)
+
+
+def test_overview_and_overdue_page_agree_with_tracker_overdue(
+    server: tuple[str, str], page: Page
+) -> None:
+    base, db_url = server
+    today = date.today()
+    expected = cli_overdue(db_url, today)
+    assert expected, "the demonstration data has overdue assignments today"
+    open_page(page, base + "/")
+    assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(len(expected))
+    open_page(page, base + "/overdue")
+    assert metric(page, "overdue_count") == str(len(expected))
+    first_row = page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").first
+    expect(first_row).to_be_visible()
+
+
+def test_red_cell_leads_to_that_forces_evidence_history_in_two_clicks(
+    server: tuple[str, str], page: Page
+) -> None:
+    base, db_url = server
+    cell = red_force_cell(db_url, date.today())
+    open_page(page, base + "/")
+    assert matrix_letter(page, cell.organisation_id, cell.recommendation) == "R"
+
+    click_matrix_cell(page, cell.organisation, cell.recommendation)  # first click: the cell
+    open_history = page.locator(".st-key-matrix_open_history button")
+    expect(open_history).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-matrix_drilldown")).to_contain_text(cell.organisation)
+    screenshot(page, "overview-cell-selected")
+
+    open_history.click()  # second click: its evidence history
+    page.wait_for_url("**/force?**")
+    expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text(cell.organisation)
+    wait_for_rerun(page)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    main = page.locator("[data-testid='stMain']")
+    expect(main).to_contain_text(latest_narrative(db_url, cell))
+    screenshot(page, "force-evidence-history")
+
+
+def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
+    server: tuple[str, str], page: Page
+) -> None:
+    base, db_url = server
+    today = date.today()
+    cell = red_force_cell(db_url, today)
+    overdue_before = len(cli_overdue(db_url, today))
+    narrative = f"Browser test: {cell.recommendation} implemented and audited by the force."
+
+    open_page(page, f"{base}/record?org={cell.organisation_id}&rec={cell.recommendation}")
+    page.locator(".st-key-record_status").get_by_text("Implemented", exact=True).click()
+    page.locator(".st-key-record_narrative textarea").fill(narrative)
+    page.locator(".st-key-record_by input").fill("Alex Morgan, Head of Public Protection")
+    page.get_by_role("button", name="Record update").click()
+    confirmation = page.locator(".st-key-record_confirmation")
+    expect(confirmation).to_be_visible(timeout=30_000)
+    expect(confirmation).to_contain_text("Implemented")
+    screenshot(page, "record-confirmed")
+
+    # The same running dashboard, no restart: every view reflects the new update.
+    assert len(cli_overdue(db_url, today)) == overdue_before - 1
+    open_page(page, base + "/")
+    assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(overdue_before - 1)
+    assert matrix_letter(page, cell.organisation_id, cell.recommendation) == "B"
+
+    open_page(page, base + "/overdue")
+    assert metric(page, "overdue_count") == str(overdue_before - 1)
+
+    open_page(page, f"{base}/force?org={cell.organisation_id}&rec={cell.recommendation}")
+    expect(page.locator("[data-testid='stMain']")).to_contain_text(narrative)
