@@ -76,7 +76,8 @@ def add_synthetic_updates(url: str, count: int) -> None:
 def measure(url: str, heading: str) -> None:
     engine = engine_for(url)
     with read_session(engine) as session:
-        updates, _, assignments = store.data_version(session=session)
+        version = store.data_version(session=session)
+        updates, assignments = version.updates, version.active_assignments
     print(f"\n{heading}: {assignments} assignments, {updates} updates")
     snapshot = progress.load_snapshot(engine=engine)
     timed("data_version (cache key, every rerun)", lambda: progress.data_version(engine=engine))

@@ -340,3 +340,27 @@ def test_reload_that_restores_an_addressee_brings_back_its_history(
     )
     assert row.last_update_id == recorded.update_id
     assert row.status == "in_progress"
+
+
+def test_reloading_corrected_wording_changes_the_data_version_and_the_stored_text(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    # The dashboard keys its caches on the data version: a wording fix must show without restart.
+    before = progress.data_version(engine=loaded_engine)
+    corrected = tmp_path / "recommendations.yaml"
+    corrected.write_text(
+        DEFAULT_CATALOGUE_FILE.read_text(encoding="utf-8").replace(
+            'title: "Regional collaboration and oversight"',
+            'title: "Regional collaboration and oversight structures"',
+        ),
+        encoding="utf-8",
+    )
+    assert corrected.read_text(encoding="utf-8") != DEFAULT_CATALOGUE_FILE.read_text(
+        encoding="utf-8"
+    )
+    setup.initialise(engine=loaded_engine, catalogue_file=corrected)
+    after = progress.data_version(engine=loaded_engine)
+    assert after != before
+    assert (after.updates, after.active_assignments) == (before.updates, before.active_assignments)
+    titles = {r.code: r.title for r in progress.recommendations(engine=loaded_engine)}
+    assert titles["R1"] == "Regional collaboration and oversight structures"

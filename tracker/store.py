@@ -5,11 +5,12 @@ objects, so callers (services, cached dashboard functions) cannot trigger lazy q
 The evidence record is only ever appended to here: there is no update or delete function.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -450,17 +451,46 @@ def append_updates(*, session: Session, updates: Sequence[NewUpdate]) -> list[in
     return [row.id for row in rows if row.id is not None]
 
 
-def data_version(*, session: Session) -> tuple[int, int, int]:
+class DataVersion(NamedTuple):
     """Changes whenever evidence or the catalogue changes: a cheap key for caches."""
+
+    updates: int
+    last_update_id: int
+    active_assignments: int
+    catalogue: str  # digest of the stored recommendations' wording, deadlines and markers
+
+
+def data_version(*, session: Session) -> DataVersion:
     if not sa.inspect(session.connection()).has_table("evidence_update"):
-        return 0, 0, 0
+        return DataVersion(0, 0, 0, "")
     updates, last_id = session.exec(
         select(func.count(col(EvidenceUpdate.id)), func.max(EvidenceUpdate.id))
     ).one()
     active = session.exec(
         select(func.count(col(Assignment.id))).where(col(Assignment.active).is_(True))
     ).one()
-    return int(updates), int(last_id or 0), int(active)
+    # Wording-only corrections to recommendations.yaml change no counts, so hash the text too
+    # (17 short rows: cheap enough for every rerun).
+    digest = hashlib.sha256()
+    for rec in session.exec(select(Recommendation).order_by(col(Recommendation.id))):
+        digest.update(
+            repr(
+                (
+                    rec.report_id,
+                    rec.code,
+                    rec.title,
+                    rec.summary,
+                    rec.owner,
+                    rec.deadline,
+                    rec.deadline_note,
+                    rec.verified,
+                    rec.notes,
+                    rec.themes,
+                    rec.addressees,
+                )
+            ).encode()
+        )
+    return DataVersion(int(updates), int(last_id or 0), int(active), digest.hexdigest()[:16])
 
 
 @dataclass(frozen=True)

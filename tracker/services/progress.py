@@ -300,7 +300,7 @@ def resolve_filters(
     )
 
 
-def data_version(*, engine: Engine) -> tuple[int, int, int]:
+def data_version(*, engine: Engine) -> store.DataVersion:
     """Changes whenever an update is recorded or the catalogue's assignments change."""
     with read_session(engine) as session:
         return store.data_version(session=session)

@@ -24,10 +24,7 @@ from tracker.services.updates import RecordedUpdate
 from tracker.settings import get_settings
 from tracker.ui import messages
 
-Version = tuple[int, int, int]
-# Wording-only edits to recommendations.yaml do not change the data version; let cached
-# catalogue text age out so `tracker init` shows up without a restart.
-CATALOGUE_TTL_SECONDS = 300
+Version = store.DataVersion
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     DBAPIError,
     DatabaseUnavailableError,
@@ -50,7 +47,7 @@ class Tracker:
 
     @property
     def has_updates(self) -> bool:
-        return self.version[0] > 0
+        return self.version.updates > 0
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def directory() -> Directory:
     return setup.directory()
 
 
-@st.cache_resource(show_spinner=False, max_entries=8, ttl=CATALOGUE_TTL_SECONDS)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _snapshot(url: str, version: Version) -> progress.Snapshot:
     # Shared, not copied: a Snapshot is never changed after it is loaded.
     return progress.load_snapshot(engine=get_engine(url))
@@ -171,7 +168,7 @@ def history(
     return _history(tracker.url, tracker.version, organisation_ids, recommendation)
 
 
-@st.cache_data(show_spinner=False, max_entries=8, ttl=CATALOGUE_TTL_SECONDS)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _recommendations(url: str, version: Version) -> list[store.RecommendationInfo]:
     return progress.recommendations(engine=get_engine(url))
 
