@@ -24,7 +24,7 @@ if view == "region":
     controls.forget_query("force_org", "org")
     controls.forget_query("force_rec", "rec")
     with picker:
-        region_id = controls.show_region_picker(key="force_region")
+        region_id = controls.show_region_picker(tracker, key="force_region")
     rows = data.status_rows(
         tracker, as_of=as_of, filters=progress.Filters(region_ids=frozenset({region_id}))
     )
@@ -44,7 +44,7 @@ if view == "region":
             rows, columns=("organisation", *tables.ASSIGNMENT_COLUMNS), key="region_assignments"
         )
     with comparison:
-        tables.show_region_table(everything, [r.name for r in data.directory().regions])
+        tables.show_region_table(everything, data.regions(tracker))
     st.stop()
 
 controls.forget_query("force_region", "region")

@@ -40,7 +40,7 @@ with detail:
     panels.show_drilldown(cell, rows)
 
 st.subheader("Regions")
-tables.show_region_table(rows, [r.name for r in data.directory().regions])
+tables.show_region_table(rows, data.regions(tracker))
 
 st.subheader("Over time")
 st.caption("At the end of each month since the report was published, and on the as-of date.")

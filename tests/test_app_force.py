@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from tracker.rules import Rag
+from tracker.rules import RAG_LABELS, RAG_ORDER, Rag
 from tracker.services import progress
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
@@ -50,6 +50,11 @@ def test_force_page_lists_the_chosen_forces_assignments(demo_engine: Engine) -> 
     assert comparison["Compared with"].iloc[0] == "North Wales Police"
     assert comparison["Compared with"].iloc[1].startswith("North West")
     assert comparison["Compared with"].iloc[2].startswith("England and Wales: all 43")
+    # Beside each roll-up, how many assignments are in each rating.
+    own = progress.national_rollup(rows)
+    assert [comparison[RAG_LABELS[rag]].iloc[0] for rag in RAG_ORDER] == [
+        own.counts.get(rag, 0) for rag in RAG_ORDER
+    ]
 
 
 def test_drilldown_link_opens_the_force_on_that_recommendations_history(
@@ -92,3 +97,9 @@ def test_region_view_shows_every_organisation_in_the_region(demo_engine: Engine)
     organisations = at.dataframe[0].value
     assert set(organisations["Organisation"]) == {r.organisation for r in rows}
     assert int(organisations["Assignments"].sum()) == len(rows)
+    by_organisation = progress.rollup_by(rows, key=lambda r: r.organisation)
+    for _, line in organisations.iterrows():
+        counts = by_organisation[line["Organisation"]].counts
+        assert [line[RAG_LABELS[rag]] for rag in RAG_ORDER] == [
+            counts.get(rag, 0) for rag in RAG_ORDER
+        ]

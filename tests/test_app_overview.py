@@ -6,10 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from tracker.services import progress
+from tracker.catalogue import ORGANISATIONS_FILE, load_directory
+from tracker.rules import RAG_LABELS, RAG_ORDER
+from tracker.services import progress, setup
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 AS_OF = date(2026, 11, 23)
@@ -105,3 +108,52 @@ def test_trend_runs_from_publication_to_the_as_of_date(demo_engine: Engine) -> N
     assert implemented["x"][-1] == overdue["x"][-1] == AS_OF.isoformat()
     rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
     assert overdue["y"][-1] == len(progress.overdue_rows(rows))
+
+
+def test_region_table_counts_each_rating_beside_the_roll_up(demo_engine: Engine) -> None:
+    at = run_overview()
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    rollups = progress.rollup_by(rows, key=lambda r: r.region)
+    regions = at.dataframe[0].value.set_index("Region")
+
+    assert set(regions.index) == set(rollups)
+    for name, rollup in rollups.items():
+        for rag in RAG_ORDER:
+            # Headed with the rating's words, so the numbers do not rely on colour.
+            assert regions.loc[name, RAG_LABELS[rag]] == rollup.counts.get(rag, 0), (name, rag)
+        assert regions.loc[name, [RAG_LABELS[r] for r in RAG_ORDER]].sum() == rollup.assignments
+
+
+def test_regions_renamed_by_tracker_init_show_without_a_restart(
+    demo_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = run_overview()
+    assert "Wales" in set(at.dataframe[0].value["Region"])
+
+    # Someone corrects the organisations file and runs `tracker init`; the dashboard stays up.
+    text = ORGANISATIONS_FILE.read_text(encoding="utf-8")
+    edited = tmp_path / "organisations.yaml"
+    edited.write_text(
+        text.replace("{id: wales, name: Wales}", "{id: wales, name: Southern Wales}").replace(
+            'name: "National Police Chiefs\' Council"', "name: National Police Chiefs Council"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(setup, "load_directory", lambda *_: load_directory(edited))
+    setup.initialise(engine=demo_engine)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    regions = at.dataframe[0].value
+    assert "Southern Wales" in set(regions["Region"]) and "Wales" not in set(regions["Region"])
+    # In the file's order, not moved to the end.
+    assert list(regions["Region"])[-2:] == ["London", "Southern Wales"]
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    assert int(regions["Assignments"].sum()) == sum(r.region_id is not None for r in rows)
+    assert "Southern Wales" in at.multiselect(key="filter_regions").options
+    # Names only the file holds (a recommendation's addressees) are read again too.
+    at.switch_page("../pages/recommendation.py")
+    at.query_params = {"rec": "R1"}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Addressed to**  \nNational Police Chiefs Council" in m.value for m in at.markdown)

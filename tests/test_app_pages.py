@@ -1,8 +1,10 @@
 """The recommendation and "About the data" pages in AppTest."""
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -64,3 +66,37 @@ def test_about_page_gives_the_rules_from_the_readmes_source_and_the_provenance(
     provenance = at.dataframe[0].value
     assert list(provenance["Recommendation"]) == [f"R{n}" for n in range(1, 18)]
     assert set(provenance["Wording confirmed"]) == {"Yes", "No"}
+
+
+def test_peer_learning_comes_from_the_services_list_of_implemented_forces(
+    demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = progress.status_rows(
+        engine=demo_engine,
+        as_of=AS_OF,
+        filters=progress.Filters(recommendations=frozenset({"R6"})),
+    )
+    forces = progress.implemented_by(rows)
+    assert forces and all(r.organisation_kind == "force" for r in forces)
+    assert {r.organisation_id for r in forces} == {
+        r.organisation_id for r in rows if r.status == "implemented"
+    }
+    everything = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    bodies = progress.implemented_by(everything, kind="local_policing_body")
+    assert {r.organisation_kind for r in bodies} <= {"local_policing_body"}
+    assert all(r.status == "implemented" for r in bodies)
+
+    # The page asks the service which forces to list, rather than deciding itself.
+    asked: list[str] = []
+    real = progress.implemented_by
+
+    def first_only(
+        found: Iterable[progress.StatusRow], kind: str = "force"
+    ) -> list[progress.StatusRow]:
+        asked.append(kind)
+        return real(found, kind)[:1]
+
+    monkeypatch.setattr(progress, "implemented_by", first_only)
+    at = open_page("recommendation", {"rec": "R6"})
+    assert asked == ["force"]
+    assert list(at.dataframe[1].value["Force"]) == [forces[0].organisation]

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, with ``from tracker import store`` counted as tracker.store."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -16,6 +17,7 @@ def imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -40,10 +42,30 @@ def test_services_store_and_cli_never_import_streamlit() -> None:
     assert offenders == set()
 
 
-def test_pages_reach_the_data_only_through_services() -> None:
+def test_pages_reach_the_data_only_through_the_ui_and_services() -> None:
     pages = sorted((ROOT / "pages").glob("*.py"))
     assert pages, "the dashboard has pages"
     for page in pages:
-        names = imported_modules(page)
-        assert not _starts(names, ("sqlmodel", "sqlalchemy")), page.name
-        assert "tracker.store" not in names and "tracker.models" not in names, page.name
+        ours = {n for n in imported_modules(page) if n.split(".")[0] == "tracker"}
+        assert ours, page.name
+        strays = {
+            n
+            for n in ours
+            if not n.startswith(("tracker.ui", "tracker.services")) and n != "tracker"
+        }
+        assert strays == set(), page.name
+        assert not _starts(imported_modules(page), ("sqlmodel", "sqlalchemy")), page.name
+
+
+def test_shared_ui_pieces_use_store_types_but_never_call_the_store() -> None:
+    for path in sorted((ROOT / "tracker" / "ui").glob("*.py")):
+        names = imported_modules(path)
+        assert "tracker.models" not in names and not _starts(names, ("sqlmodel",)), path.name
+        calls = {
+            node.attr
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "store"
+        }
+        assert all(attr[0].isupper() for attr in calls), (path.name, calls)

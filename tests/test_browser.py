@@ -5,6 +5,7 @@ Screenshots of each page are saved under test-artifacts/ (git-ignored).
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -72,17 +73,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,
+        start_new_session=True,  # its own process group, so stopping it stops all of it
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, process)
         yield base, db_url
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
         log.close()
 
 

@@ -299,3 +299,11 @@ def test_alias_used_by_two_organisations_names_the_file_and_both(tmp_path: Path)
     message = str(info.value)
     assert "'kent'" in message and "'surrey'" in message
     assert str(path) in message
+
+
+def test_recommendation_number_must_be_plain_digits() -> None:
+    from tracker.catalogue import normalise_recommendation_id
+
+    assert normalise_recommendation_id(" r7 ") == "R7"
+    with pytest.raises(LookupError):
+        normalise_recommendation_id("²")

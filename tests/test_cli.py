@@ -303,3 +303,27 @@ def test_import_uses_recorded_by_when_a_row_has_none(loaded_engine: Engine, tmp_
     with loaded_engine.connect() as conn:
         (who,) = conn.execute(text("SELECT recorded_by FROM evidence_update")).scalars()
     assert who.startswith("Jo Bloggs")
+
+
+def test_unknown_recommendation_filter_is_an_error_not_an_empty_list(loaded_engine: Engine) -> None:
+    result = run("status", "--recommendation", "R99")
+    assert result.exit_code == 1
+    assert "Unknown recommendation R99" in result.output
+
+
+def test_bad_recommendation_message_is_quoted_cleanly(loaded_engine: Engine) -> None:
+    result = run("status", "--recommendation", "X")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("'X' is not a recommendation number")
+
+
+@pytest.mark.parametrize("command", [["init"], ["demo"], ["export", "--out", "x.json"]])
+def test_unreachable_database_is_named_without_its_password(
+    command: list[str], tmp_path: Path
+) -> None:
+    url = "postgresql://tracker:s3cret@127.0.0.1:1/tracker"
+    result = CliRunner().invoke(app, ["--db", url, *command])
+    assert result.exit_code == 1
+    assert "Cannot use the database postgresql://tracker:***@127.0.0.1:1/tracker" in result.output
+    assert "s3cret" not in result.output
+    assert "Traceback" not in result.output

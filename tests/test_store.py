@@ -364,3 +364,26 @@ def test_reloading_corrected_wording_changes_the_data_version_and_the_stored_tex
     assert (after.updates, after.active_assignments) == (before.updates, before.active_assignments)
     titles = {r.code: r.title for r in progress.recommendations(engine=loaded_engine)}
     assert titles["R1"] == "Regional collaboration and oversight structures"
+
+
+def test_recommendation_removed_from_the_catalogue_leaves_the_figures_but_keeps_its_history(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    import yaml
+
+    record(loaded_engine, recommendation="R16", organisation_id="npcc")
+    data = yaml.safe_load(DEFAULT_CATALOGUE_FILE.read_text(encoding="utf-8"))
+    data["recommendations"] = [r for r in data["recommendations"] if r["id"] != "R16"]
+    shorter = tmp_path / "recommendations.yaml"
+    shorter.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    _, summary = setup.initialise(engine=loaded_engine, catalogue_file=shorter)
+
+    assert summary.assignments_withdrawn == 2  # R16 was addressed to the NPCC and the NCA
+    rows = progress.status_rows(engine=loaded_engine, as_of=date(2024, 6, 1))
+    assert "R16" not in {r.recommendation for r in rows}
+    assert len(rows) == 485
+    assert "R16" not in {r.code for r in progress.recommendations(engine=loaded_engine)}
+    history = progress.update_history(engine=loaded_engine, organisation_ids=["npcc"])
+    assert [u.recommendation for u in history] == ["R16"]
+    assert count_rows(loaded_engine, "assignment") == 487

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -418,4 +419,52 @@ def test_import_of_rows_without_a_file_checks_the_same_way(
             today=TODAY,
         )
     assert str(info.value).startswith("pasted rows: nothing was imported")
+    assert count_updates(loaded_engine) == 0
+
+
+def test_going_back_to_an_earlier_statement_is_recorded_and_becomes_the_status(
+    loaded_engine: Engine,
+) -> None:
+    # A, then B by mistake, then A again: the correction must be stored, not refused.
+    said: dict[str, Any] = {
+        "evidence_date": date(2024, 3, 1),
+        "narrative": "Plan agreed; training under way.",
+    }
+    first = record(loaded_engine, status="in_progress", **said)
+    record(
+        loaded_engine,
+        status="implemented",
+        expected_last_update_id=first.update_id,
+        **said,
+    )
+    latest = progress.update_history(engine=loaded_engine, organisation_ids=["kent"])[0]
+    again = record(loaded_engine, status="in_progress", expected_last_update_id=latest.id, **said)
+    assert again.update_id > latest.id
+    (row,) = progress.status_rows(
+        engine=loaded_engine,
+        as_of=date(2024, 3, 2),
+        filters=Filters(organisation_ids=frozenset({"kent"}), recommendations=frozenset({"R4"})),
+    )
+    assert row.status == "in_progress"
+    assert count_updates(loaded_engine) == 3
+
+
+def test_repeating_the_latest_update_word_for_word_is_refused(loaded_engine: Engine) -> None:
+    first = record(loaded_engine)
+    with pytest.raises(UpdateRejectedError) as info:
+        record(loaded_engine, expected_last_update_id=first.update_id)
+    assert "latest update" in info.value.problems["narrative"]
+    assert count_updates(loaded_engine) == 1
+
+
+def test_csv_row_with_a_stray_comma_is_named_not_shifted(
+    loaded_engine: Engine, tmp_path: Path, directory: Directory
+) -> None:
+    path = write_csv(tmp_path / "returns.csv", import_rows(3))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].rstrip("\r\n") + ",extra\n"  # spreadsheet row 3 gains a value
+    path.write_text("".join(lines), encoding="utf-8")
+    error = rejected(loaded_engine, path, directory)
+    assert [(p.row, p.column) for p in error.problems] == [(3, "(row)")]
+    assert "6 values but the header has 5 columns" in str(error)
     assert count_updates(loaded_engine) == 0

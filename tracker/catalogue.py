@@ -366,7 +366,7 @@ def normalise_recommendation_id(value: str | int) -> str:
     text = str(value).strip().upper()
     if text.startswith("R"):
         text = text[1:]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise LookupError(f"{value!r} is not a recommendation number (use R5 or 5).")
     return f"R{int(text)}"
 

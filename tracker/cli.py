@@ -2,17 +2,18 @@
 
 import json
 import os
-import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
+from functools import wraps
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import pandas as pd
 import typer
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from tracker.catalogue import CatalogueError, UnknownOrganisationError, UnknownRegionError
 from tracker.db import describe_url, get_engine
@@ -59,6 +60,32 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _message(exc: BaseException) -> str:
+    """The message itself (a KeyError's str() would wrap it in quotes)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _plain_database_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Say which database could not be used and why, instead of a traceback."""
+
+    @wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        url = describe_url(get_settings().database_url)
+        try:
+            return command(*args, **kwargs)
+        except ArgumentError as exc:
+            raise _fail(f"{url} is not a database URL this tracker can use: {exc}") from None
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise _fail(f"Cannot use the database {url}: {reason}") from None
+
+    return run
+
+
 def _as_of(value: str | None) -> date:
     if value is None:
         return date.today()
@@ -102,18 +129,19 @@ def _load_rows(
 ) -> list[progress.StatusRow]:
     try:
         filters = progress.resolve_filters(
-            setup.directory(), organisations=orgs, regions=regions, recommendations=recommendations
+            setup.directory(),
+            organisations=orgs,
+            regions=regions,
+            recommendations=recommendations,
+            recommendation_codes=[r.code for r in progress.recommendations(engine=_engine())],
         )
         return progress.status_rows(engine=_engine(), as_of=as_of, filters=filters)
     except (UnknownOrganisationError, UnknownRegionError, LookupError) as exc:
-        raise _fail(str(exc).strip("'\"")) from None
-    except OperationalError as exc:
-        raise _fail(
-            f"Cannot reach the database {describe_url(get_settings().database_url)}: {exc.orig}"
-        ) from None
+        raise _fail(_message(exc)) from None
 
 
 @app.command()
+@_plain_database_errors
 def init() -> None:
     """Create or upgrade the database and load the catalogue and organisations (safe to repeat)."""
     try:
@@ -135,6 +163,7 @@ def init() -> None:
 
 
 @app.command("demo")
+@_plain_database_errors
 def demo_command() -> None:
     """Fill demonstration updates for every assignment, 2023 to 2026 (safe to repeat)."""
     try:
@@ -155,6 +184,7 @@ Org = Annotated[
 
 
 @app.command()
+@_plain_database_errors
 def status(
     org: Org = None,
     recommendation: Annotated[
@@ -175,6 +205,7 @@ def status(
 
 
 @app.command()
+@_plain_database_errors
 def overdue(
     org: Org = None,
     region: Annotated[list[str] | None, typer.Option("--region")] = None,
@@ -193,6 +224,7 @@ def overdue(
 
 
 @app.command("import")
+@_plain_database_errors
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX of updates.")],
     recorded_by: Annotated[
@@ -207,7 +239,7 @@ def import_command(
     except updates.ImportRejectedError as exc:
         raise _fail(str(exc)) from None
     except LookupError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_message(exc)) from None
     typer.echo(
         f"{file}: {result.rows} rows read, {result.stored} updates stored, "
         f"{result.already_recorded} already recorded."
@@ -215,6 +247,7 @@ def import_command(
 
 
 @app.command("export")
+@_plain_database_errors
 def export_command(
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
     fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.xlsx,
@@ -224,12 +257,13 @@ def export_command(
     try:
         tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
     except LookupError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_message(exc)) from None
     for path in export.write_export(tables, fmt=fmt.value, out=out):
         typer.echo(f"Wrote {path}")
 
 
 @app.command()
+@_plain_database_errors
 def serve(
     port: Annotated[int, typer.Option("--port")] = 8501,
     address: Annotated[str, typer.Option("--address")] = "localhost",
@@ -258,8 +292,10 @@ def serve(
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
     ]
-    typer.echo(f"Dashboard on http://{address}:{port}")
-    raise typer.Exit(subprocess.call(command, env={**os.environ}))
+    typer.echo(f"Dashboard on http://{address}:{port}", nl=True)
+    sys.stdout.flush()
+    # Become the Streamlit server, so signals (Ctrl-C, a service manager's stop) reach it.
+    os.execv(sys.executable, command)
 
 
 if __name__ == "__main__":

@@ -233,18 +233,52 @@ def check_draft(
     )
 
 
-def fingerprint(assignment_id: int, update: CheckedUpdate) -> str:
-    """SHA-256 of what the update says (not who sent it or when): the same return is stored once."""
-    payload = {
+def fingerprint(
+    assignment_id: int,
+    update: CheckedUpdate,
+    *,
+    follows: int | None = None,
+) -> str:
+    """SHA-256 of what the update says (not who sent it or when): the same return is stored once.
+
+    ``follows`` is set only when someone deliberately says again something said earlier (A, then
+    B by mistake, then A again): naming the update it follows makes it a new entry.
+    """
+    return content_fingerprint(
+        assignment_id,
+        status=update.status.value,
+        evidence_date=update.evidence_date,
+        narrative=update.narrative,
+        links=update.links,
+        revised_target_date=update.revised_target_date,
+        revision_reason=update.revision_reason,
+        attachment_sha256=[hashlib.sha256(a.content).hexdigest() for a in update.attachments],
+        follows=follows,
+    )
+
+
+def content_fingerprint(
+    assignment_id: int,
+    *,
+    status: str,
+    evidence_date: date,
+    narrative: str,
+    links: tuple[str, ...] | list[str],
+    revised_target_date: date | None,
+    revision_reason: str | None,
+    attachment_sha256: list[str] | tuple[str, ...],
+    follows: int | None = None,
+) -> str:
+    payload: dict[str, object] = {
         "assignment": assignment_id,
-        "status": update.status.value,
-        "evidence_date": update.evidence_date.isoformat(),
-        "narrative": update.narrative,
-        "links": list(update.links),
-        "revised_target_date": (
-            update.revised_target_date.isoformat() if update.revised_target_date else None
-        ),
-        "revision_reason": update.revision_reason,
-        "attachments": sorted(hashlib.sha256(a.content).hexdigest() for a in update.attachments),
+        "status": status,
+        "evidence_date": evidence_date.isoformat(),
+        "narrative": narrative,
+        "links": list(links),
+        "revised_target_date": revised_target_date.isoformat() if revised_target_date else None,
+        "revision_reason": revision_reason,
+        "attachments": sorted(attachment_sha256),
     }
+    if follows is not None:
+        payload["follows"] = follows
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -219,6 +219,17 @@ def sync_reference_data(
             if org_id not in wanted and assignment.active:
                 assignment.active = False
                 withdrawn += 1
+    # A recommendation taken out of the file leaves the figures too; its history is kept.
+    listed = {rec.id for rec in catalogue.recommendations}
+    dropped = [r.id for code, r in recs.items() if code not in listed and r.id is not None]
+    if dropped:
+        for assignment in session.exec(
+            select(Assignment).where(
+                col(Assignment.recommendation_id).in_(dropped), col(Assignment.active).is_(True)
+            )
+        ):
+            assignment.active = False
+            withdrawn += 1
     session.flush()
     return SyncSummary(
         recommendations=len(catalogue.recommendations),
@@ -457,7 +468,7 @@ class DataVersion(NamedTuple):
     updates: int
     last_update_id: int
     active_assignments: int
-    catalogue: str  # digest of the stored recommendations' wording, deadlines and markers
+    reference: str  # digest of the report, regions, organisations and recommendations
 
 
 def data_version(*, session: Session) -> DataVersion:
@@ -469,27 +480,12 @@ def data_version(*, session: Session) -> DataVersion:
     active = session.exec(
         select(func.count(col(Assignment.id))).where(col(Assignment.active).is_(True))
     ).one()
-    # Wording-only corrections to recommendations.yaml change no counts, so hash the text too
-    # (17 short rows: cheap enough for every rerun).
+    # Corrections to the catalogue or the organisations file may change no counts, so hash
+    # the reference data too (about 130 short rows: cheap enough for every rerun).
     digest = hashlib.sha256()
-    for rec in session.exec(select(Recommendation).order_by(col(Recommendation.id))):
-        digest.update(
-            repr(
-                (
-                    rec.report_id,
-                    rec.code,
-                    rec.title,
-                    rec.summary,
-                    rec.owner,
-                    rec.deadline,
-                    rec.deadline_note,
-                    rec.verified,
-                    rec.notes,
-                    rec.themes,
-                    rec.addressees,
-                )
-            ).encode()
-        )
+    for model in (Report, Region, Organisation, Recommendation):
+        for row in session.exec(select(model).order_by(col(model.id))):
+            digest.update(repr(sorted(row.model_dump().items())).encode())
     return DataVersion(int(updates), int(last_id or 0), int(active), digest.hexdigest()[:16])
 
 
@@ -510,10 +506,18 @@ class RecommendationInfo:
 
 
 def recommendation_infos(*, session: Session, report_id: str) -> list[RecommendationInfo]:
-    """The catalogue as stored, in number order."""
+    """The recommendations the current catalogue lists (those with an active assignment)."""
+    in_force = (
+        sa.select(col(Assignment.id))
+        .where(
+            col(Assignment.recommendation_id) == col(Recommendation.id),
+            col(Assignment.active).is_(True),
+        )
+        .exists()
+    )
     rows = session.exec(
         select(Recommendation)
-        .where(Recommendation.report_id == report_id)
+        .where(Recommendation.report_id == report_id, in_force)
         .order_by(col(Recommendation.number))
     )
     return [

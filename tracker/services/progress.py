@@ -289,12 +289,24 @@ def resolve_filters(
     recommendations: Sequence[str] = (),
     owners: Sequence[str] = (),
     themes: Sequence[str] = (),
+    recommendation_codes: Sequence[str] | None = None,
 ) -> Filters:
-    """Turn names a person typed into ids, raising a helpful error for anything unknown."""
+    """Turn names a person typed into ids, raising a helpful error for anything unknown.
+
+    ``recommendation_codes`` are the report's recommendations, to check the ones asked for.
+    """
+    wanted = [normalise_recommendation_id(r) for r in recommendations]
+    if recommendation_codes is not None:
+        for code in wanted:
+            if code not in recommendation_codes:
+                raise LookupError(
+                    f"Unknown recommendation {code}; this report has "
+                    f"{', '.join(sorted(recommendation_codes, key=lambda c: int(c[1:])))}."
+                )
     return Filters(
         organisation_ids=frozenset(directory.resolve(o).id for o in organisations),
         region_ids=frozenset(directory.resolve_region(r).id for r in regions),
-        recommendations=frozenset(normalise_recommendation_id(r) for r in recommendations),
+        recommendations=frozenset(wanted),
         owners=frozenset(Owner(o).value for o in owners),
         themes=frozenset(themes),
     )
@@ -388,3 +400,32 @@ def peer_comparison(rows: Sequence[StatusRow], organisation_id: str) -> list[Pee
         )
     )
     return groups
+
+
+# --- Dashboard read helpers --------------------------------------------------------------
+
+
+def implemented_by(rows: Iterable[StatusRow], kind: str = "force") -> list[StatusRow]:
+    """The assignments of organisations of one kind (forces by default) reported implemented:
+    the peers others can learn from."""
+    return [r for r in rows if r.organisation_kind == kind and r.status == Status.IMPLEMENTED]
+
+
+@dataclass(frozen=True)
+class RegionName:
+    id: str
+    name: str
+
+
+def regions(snapshot: Snapshot, *, order: Sequence[str] = ()) -> list[RegionName]:
+    """Every region with an assignment, named as the database names it.
+
+    ``order`` gives region ids in the order to show them (the organisations file's); a region it
+    does not list comes after, by name.
+    """
+    names = {r.region_id: r.region or r.region_id for r in snapshot.records if r.region_id}
+    rank = {region_id: position for position, region_id in enumerate(order)}
+    ordered = sorted(
+        names, key=lambda region_id: (rank.get(region_id, len(rank)), names[region_id])
+    )
+    return [RegionName(region_id, names[region_id]) for region_id in ordered]

@@ -1,5 +1,6 @@
 """Write-side use cases: record one update, import a file of updates. All writes go through here."""
 
+import csv
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from tracker import store
 from tracker.catalogue import Directory, UnknownOrganisationError, normalise_recommendation_id
@@ -19,6 +22,7 @@ from tracker.evidence import (
     UpdateDraft,
     UpdateRejectedError,
     check_draft,
+    content_fingerprint,
     content_type_of,
     fingerprint,
     parse_links,
@@ -57,7 +61,12 @@ def _assignment_index(
 
 
 def _new_update(
-    assignment_id: int, checked: CheckedUpdate, *, source: str, recorded_at: datetime
+    assignment_id: int,
+    checked: CheckedUpdate,
+    *,
+    source: str,
+    recorded_at: datetime,
+    follows: int | None = None,
 ) -> store.NewUpdate:
     return store.NewUpdate(
         assignment_id=assignment_id,
@@ -70,7 +79,7 @@ def _new_update(
         revised_target_date=checked.revised_target_date,
         revision_reason=checked.revision_reason,
         source=source,
-        fingerprint=fingerprint(assignment_id, checked),
+        fingerprint=fingerprint(assignment_id, checked, follows=follows),
         attachments=tuple(
             store.NewAttachment(
                 filename=Path(a.filename).name,
@@ -117,27 +126,69 @@ def record_update(
         max_attachment_bytes=settings.max_attachment_bytes,
         allowed_attachment_types=settings.allowed_attachment_types,
     )
-    new = _new_update(record.assignment_id, checked, source=source, recorded_at=_now())
     with write_session(engine) as session:
         store.lock_assignment(session=session, assignment_id=record.assignment_id)
-        if expected_last_update_id != UNCHECKED:
-            latest = store.latest_recorded_update_id(
-                session=session, assignment_id=record.assignment_id
+        latest = store.latest_recorded_update_id(
+            session=session, assignment_id=record.assignment_id
+        )
+        if expected_last_update_id != UNCHECKED and latest != expected_last_update_id:
+            raise ConflictError(
+                f"Another update for {record.organisation} on {code} was recorded while this "
+                "one was being written. Nothing was saved: review the latest update, then "
+                "submit again."
             )
-            if latest != expected_last_update_id:
-                raise ConflictError(
-                    f"Another update for {record.organisation} on {code} was recorded while this "
-                    "one was being written. Nothing was saved: review the latest update, then "
-                    "submit again."
-                )
+        new = _new_update(record.assignment_id, checked, source=source, recorded_at=_now())
+        if latest is not None and _says_the_same(session, record, latest, new.fingerprint):
+            raise UpdateRejectedError(
+                {"narrative": "already recorded: this says exactly what the latest update says"}
+            )
         if (record.assignment_id, new.fingerprint) in store.existing_fingerprints(
             session=session, assignment_ids=[record.assignment_id]
         ):
-            raise UpdateRejectedError(
-                {"narrative": "exactly this update is already recorded for this organisation"}
+            # Going back to something said before: a new entry that follows the latest one.
+            new = _new_update(
+                record.assignment_id,
+                checked,
+                source=source,
+                recorded_at=new.recorded_at,
+                follows=latest,
             )
         (update_id,) = store.append_updates(session=session, updates=[new])
     return RecordedUpdate(update_id=update_id, assignment_id=record.assignment_id)
+
+
+def _says_the_same(
+    session: Session, record: store.AssignmentRecord, update_id: int, new_fingerprint: str
+) -> bool:
+    """Whether an update's content is the same as a new one's (same status, date, words, files)."""
+    previous = next(
+        (
+            u
+            for u in store.update_history(
+                session=session,
+                report_id=record.report_id,
+                organisation_ids=[record.organisation_id],
+                recommendation=record.recommendation,
+            )
+            if u.id == update_id
+        ),
+        None,
+    )
+    if previous is None:
+        return False
+    return (
+        content_fingerprint(
+            record.assignment_id,
+            status=previous.status.value,
+            evidence_date=previous.evidence_date,
+            narrative=previous.narrative,
+            links=previous.links,
+            revised_target_date=previous.revised_target_date,
+            revision_reason=previous.revision_reason,
+            attachment_sha256=[a.sha256 for a in previous.attachments],
+        )
+        == new_fingerprint
+    )
 
 
 # --- Import ------------------------------------------------------------------------------
@@ -191,19 +242,11 @@ def read_table(path: Path) -> ImportTable:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "use a .csv or .xlsx file")])
+    if suffix == ".csv":
+        return _read_csv(path)
     try:
-        if suffix == ".csv":
-            # Blank lines are kept so row numbers match what a spreadsheet shows.
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                skip_blank_lines=False,
-            )
-        else:
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
-    except Exception as exc:  # the parsers raise many kinds; all mean "cannot read this file"
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
+    except Exception as exc:  # openpyxl raises many kinds; all mean "cannot read this file"
         raise ImportRejectedError(
             str(path), [RowProblem(0, "(file)", f"cannot be read: {exc}")]
         ) from exc
@@ -217,6 +260,47 @@ def read_table(path: Path) -> ImportTable:
         rows.append({str(k): v for k, v in record.items()})
         numbers.append(offset + 2)  # the header is row 1
     return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
+
+
+def _read_csv(path: Path) -> ImportTable:
+    """CSV through the csv module, so a row with too many or too few values is named, not
+    silently shifted into the wrong columns."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            lines = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportRejectedError(
+            str(path), [RowProblem(0, "(file)", f"cannot be read as UTF-8 CSV: {exc}")]
+        ) from exc
+    if not lines:
+        raise ImportRejectedError(str(path), [RowProblem(1, "(file)", "the file is empty")])
+    columns = tuple(c.strip().lower() for c in lines[0])
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    problems: list[RowProblem] = []
+    for offset, values in enumerate(lines[1:]):
+        row_no = offset + 2  # the header is row 1
+        if not any(v.strip() for v in values):
+            continue  # an empty line is not a return
+        if len(values) != len(columns):
+            problems.append(
+                RowProblem(
+                    row_no,
+                    "(row)",
+                    f"has {len(values)} values but the header has {len(columns)} columns "
+                    "(check for a stray comma or a missing quote)",
+                )
+            )
+            continue
+        rows.append(dict(zip(columns, values, strict=True)))
+        numbers.append(row_no)
+    if problems:
+        raise ImportRejectedError(str(path), problems)
+    return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
+
+
+def _message(exc: BaseException) -> str:
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 def _text(value: Any) -> str:
@@ -283,7 +367,7 @@ def import_updates(
             if not any(key[0] == code for key in index):
                 raise LookupError(f"{code} is not a recommendation of this report")
         except LookupError as exc:
-            row_problems.append(RowProblem(row_no, "recommendation", str(exc).strip("'\"")))
+            row_problems.append(RowProblem(row_no, "recommendation", _message(exc)))
         org_id = ""
         org_name = ""
         try:
@@ -337,12 +421,26 @@ def import_updates(
     if problems:
         raise ImportRejectedError(source_name, problems)
 
-    with write_session(engine) as session:
-        stored_already = store.existing_fingerprints(
-            session=session, assignment_ids=[u.assignment_id for u in pending]
-        )
-        fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
-        store.append_updates(session=session, updates=fresh)
+    try:
+        with write_session(engine) as session:
+            stored_already = store.existing_fingerprints(
+                session=session, assignment_ids=[u.assignment_id for u in pending]
+            )
+            fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
+            store.append_updates(session=session, updates=fresh)
+    except IntegrityError as exc:
+        # Only when the same rows arrive from two imports at the same moment.
+        raise ImportRejectedError(
+            source_name,
+            [
+                RowProblem(
+                    0,
+                    "(file)",
+                    "the same updates were being imported at the same moment "
+                    "by someone else; nothing from this file was stored, so import it again",
+                )
+            ],
+        ) from exc
     return ImportResult(
         rows=len(rows), stored=len(fresh), already_recorded=len(pending) - len(fresh)
     )

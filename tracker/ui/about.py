@@ -33,7 +33,8 @@ def show_reload_steps(database_url: str) -> None:
         "is wrong, naming the entry and the field.\n"
         "3. Assignments the file no longer names are withdrawn, never deleted, so their "
         "evidence history is kept.\n\n"
-        "The dashboard picks up new or withdrawn assignments at once and changes of wording "
-        "within a few minutes.\n\n"
+        "The dashboard needs no restart: once `tracker init` has run, every page shows the "
+        "change (new or withdrawn assignments, corrected wording, renamed organisations or "
+        "regions) the next time it is drawn, on any click or a reload.\n\n"
         f"This dashboard reads the database `{describe_url_safely(database_url)}`."
     )

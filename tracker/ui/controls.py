@@ -31,25 +31,52 @@ ORGANISATIONS_KEY = "filter_organisations"
 FILTER_KEYS = (OWNERS_KEY, REGIONS_KEY, THEMES_KEY, RECOMMENDATIONS_KEY, ORGANISATIONS_KEY)
 
 
-def current_as_of() -> date:
-    """The as-of date the user chose (today until they choose)."""
+# The "today" last filled into the as-of picker, while the user has not picked a date.
+_AS_OF_DEFAULT = "_as_of_default"
+
+
+def today() -> date:
+    """Today's date, as `tracker overdue` takes it when given no date."""
+    return date.today()
+
+
+def _picked_as_of() -> date | None:
+    """The date the user picked, or None while the picker just shows today."""
     value = st.session_state.get(AS_OF_KEY)
-    return value if isinstance(value, date) else date.today()
+    if not isinstance(value, date) or value == st.session_state.get(_AS_OF_DEFAULT):
+        return None
+    return value
+
+
+def current_as_of() -> date:
+    """The as-of date the user chose; today (on every rerun, so it moves on at midnight) until
+    they choose."""
+    return _picked_as_of() or today()
+
+
+def _as_of_picked() -> None:
+    st.session_state.pop(_AS_OF_DEFAULT, None)
 
 
 def show_as_of_picker(report: store.ReportInfo) -> date:
-    """The one date every figure on the page answers for; today unless the user picks another."""
-    if not isinstance(st.session_state.get(AS_OF_KEY), date):
-        st.session_state[AS_OF_KEY] = date.today()
+    """The one date every figure on the page answers for; today unless the user picks another.
+
+    Only a date the user picked is kept: otherwise the picker is set to today afresh on every
+    rerun, so a screen left open overnight moves on to the new day.
+    """
+    if _picked_as_of() is None:
+        st.session_state[AS_OF_KEY] = st.session_state[_AS_OF_DEFAULT] = today()
     return st.sidebar.date_input(
         "Figures as of",
         key=AS_OF_KEY,
         min_value=report.published,
         format="DD/MM/YYYY",
         persist_state="session",
+        on_change=_as_of_picked,
         help=(
             "Every figure answers for this date: the status each organisation had reported by "
-            f"then. The earliest is the report's publication, {long_date(report.published)}."
+            f"then. The earliest is the report's publication, {long_date(report.published)}. "
+            "Unless you pick a date, it is today."
         ),
     )
 
@@ -84,7 +111,7 @@ def show_filters(
             placeholder="All owner groups",
         )
     if regions:
-        region_names = {r.id: r.name for r in data.directory().regions}
+        region_names = {r.id: r.name for r in data.regions(tracker)}
         chosen[REGIONS_KEY] = sidebar.multiselect(
             "Region",
             options=list(region_names),
@@ -216,8 +243,9 @@ def show_recommendation_picker(
     return chosen or None
 
 
-def show_region_picker(*, key: str, label: str = "Region") -> str:
-    names = {r.id: r.name for r in data.directory().regions}
+def show_region_picker(tracker: data.Tracker, *, key: str, label: str = "Region") -> str:
+    """A region by id; honours ``?region=wales``."""
+    names = {r.id: r.name for r in data.regions(tracker)}
     seed_from_query(key, "region", names)
     chosen = st.selectbox(
         label,

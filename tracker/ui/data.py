@@ -98,9 +98,32 @@ def _initialised(url: str) -> bool:
     return True
 
 
-@st.cache_resource(show_spinner=False)
-def directory() -> Directory:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _directory(url: str, version: Version) -> Directory:
+    # Keyed on the data version: `tracker init` after an edit to the organisations file changes
+    # the version, so the next rerun reads the file again (no restart needed).
     return setup.directory()
+
+
+def directory(tracker: Tracker) -> Directory:
+    """The organisations and regions files describe (for names the database does not hold,
+    such as a recommendation's addressees)."""
+    return _directory(tracker.url, tracker.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _regions(url: str, version: Version) -> list[progress.RegionName]:
+    try:
+        order = [r.id for r in _directory(url, version).regions]
+    except CatalogueError:  # a broken organisations file: still show what the database holds
+        order = []
+    return progress.regions(_snapshot(url, version), order=order)
+
+
+def regions(tracker: Tracker) -> list[progress.RegionName]:
+    """Every region with an assignment, named as the database names it, in the organisations
+    file's order."""
+    return _regions(tracker.url, tracker.version)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -254,7 +277,12 @@ def record_update(
 def latest_recorded(
     tracker: Tracker, *, organisation_id: str, recommendation: str
 ) -> store.UpdateRecord | None:
-    """The update most recently recorded for one assignment (what a new update follows on from)."""
+    """The update most recently recorded for one assignment (what a new update follows on from).
+
+    The highest id, as ``store.latest_recorded_update_id`` answers when the update is checked;
+    taken from the cached history (no services function returns the update itself), so it costs
+    no query of its own.
+    """
     found = history(tracker, organisation_ids=(organisation_id,), recommendation=recommendation)
     return max(found, key=lambda u: u.id, default=None)
 

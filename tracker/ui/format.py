@@ -1,6 +1,7 @@
 """Words and dates as the dashboard shows them: one place, so every page says it the same way."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from tracker.catalogue import (
     ADDRESSEE_GROUPS,
@@ -18,6 +19,8 @@ from tracker.rules import RAG_LABELS, RAG_SHORT, Rag, Status
 UNVERIFIED_SUFFIX = " ⚠"
 UNVERIFIED_NOTE = f"⚠ {UNVERIFIED_MARKER}."
 NO_DATE = "–"
+# Recorded times are stored in UTC and shown as clocks in the UK read them (GMT or BST).
+UK_TIME = ZoneInfo("Europe/London")
 
 ADDRESSEE_GROUP_LABELS: dict[str, str] = {
     "all_forces": "All police forces in England and Wales",
@@ -31,6 +34,18 @@ def long_date(value: date | None) -> str:
     if value is None:
         return NO_DATE
     return f"{value.day} {value:%B %Y}"
+
+
+def uk_time(moment: datetime) -> datetime:
+    """A stored moment as UK clocks showed it; a moment without a zone is UTC, as stored."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK_TIME)
+
+
+def recorded_on(moment: datetime) -> str:
+    """The UK date on which something was recorded, as prose shows dates (31 October 2023)."""
+    return long_date(uk_time(moment).date())
 
 
 def status_label(status: str | Status) -> str:

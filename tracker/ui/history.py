@@ -8,7 +8,14 @@ import streamlit as st
 
 from tracker import store
 from tracker.ui import data
-from tracker.ui.format import UNVERIFIED_NOTE, long_date, plural, status_label, titled
+from tracker.ui.format import (
+    UNVERIFIED_NOTE,
+    long_date,
+    plural,
+    recorded_on,
+    status_label,
+    titled,
+)
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
@@ -42,7 +49,7 @@ def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) 
                 icon=":material/attach_file:",
                 on_click="ignore",
             )
-        recorded = long_date(update.recorded_at.date())
+        recorded = recorded_on(update.recorded_at)
         st.caption(
             f"Recorded by {plain(update.recorded_by)} on {recorded}"
             + (" (imported from a file)" if update.source == "import" else "")

@@ -7,7 +7,6 @@ and can be shown next to them.
 
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -18,8 +17,8 @@ from tracker.rules import Status
 from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
-from tracker.ui import data
-from tracker.ui.format import long_date, rag_label, status_label
+from tracker.ui import controls, data
+from tracker.ui.format import long_date, rag_label, recorded_on, status_label
 from tracker.ui.history import plain
 from tracker.ui.rag import rag_tag_html
 
@@ -160,7 +159,7 @@ def show_confirmation(tracker: data.Tracker) -> None:
     done = st.session_state.get(_DONE)
     if not isinstance(done, Recorded):
         return
-    today = date.today()
+    today = controls.today()
     rows = data.status_rows(
         tracker,
         as_of=today,
@@ -193,7 +192,7 @@ def show_last_said(row: progress.StatusRow | None, latest: store.UpdateRecord | 
             )
             st.markdown(plain(latest.narrative))
             st.caption(
-                f"Recorded by {plain(latest.recorded_by)} on {long_date(latest.recorded_at.date())}"
+                f"Recorded by {plain(latest.recorded_by)} on {recorded_on(latest.recorded_at)}"
             )
         if row is not None:
             st.markdown(
@@ -208,7 +207,7 @@ def show_record_form(
     """What was last said, then the form with its checks beside each field; a confirmation or
     the conflict message when there is one."""
     settings = get_settings()
-    today = date.today()
+    today = controls.today()
     rows = data.status_rows(
         tracker,
         as_of=today,

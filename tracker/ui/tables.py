@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import store
-from tracker.rules import Rollup
+from tracker.rules import RAG_LABELS, RAG_ORDER, Rag, Rollup
 from tracker.services import export, progress
 from tracker.services.progress import PeerGroup, StatusRow
 from tracker.ui.format import (
@@ -197,6 +197,30 @@ def show_unverified_note() -> None:
     st.caption(UNVERIFIED_NOTE)
 
 
+# Beside a roll-up's RAG, how many of its assignments are in each rating: one column a rating,
+# headed with its words (the cells are plain numbers, so nothing is told by colour alone).
+RAG_COUNT_COLUMNS: dict[Rag, str] = {rag: RAG_LABELS[rag] for rag in RAG_ORDER}
+
+
+def rag_counts(rollup: Rollup) -> dict[str, int]:
+    return {column: rollup.counts.get(rag, 0) for rag, column in RAG_COUNT_COLUMNS.items()}
+
+
+def _rag_count_config() -> dict[str, Any]:
+    return {
+        column: st.column_config.NumberColumn(
+            column, format="%d", help=f"Assignments rated {column}"
+        )
+        for column in RAG_COUNT_COLUMNS.values()
+    }
+
+
+ROLLUP_CONFIG: dict[str, Any] = {
+    "Never reported": st.column_config.NumberColumn("Never reported"),
+    "Stale": st.column_config.NumberColumn("Stale"),
+}
+
+
 def rollup_frame(rollups: dict[str, Rollup], *, first_column: str) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -208,6 +232,7 @@ def rollup_frame(rollups: dict[str, Rollup], *, first_column: str) -> pd.DataFra
                 "Stale": r.stale,
                 "Never reported": r.never_reported,
                 "RAG": rag_label(r.rag),
+                **rag_counts(r),
             }
             for name, r in rollups.items()
         ],
@@ -219,23 +244,20 @@ def rollup_frame(rollups: dict[str, Rollup], *, first_column: str) -> pd.DataFra
             "Stale",
             "Never reported",
             "RAG",
+            *RAG_COUNT_COLUMNS.values(),
         ],
     )
 
 
-def show_region_table(rows: Sequence[StatusRow], region_order: Sequence[str]) -> None:
-    """One line a region: assignments, % implemented, overdue, stale and the roll-up RAG."""
-    rollups = progress.rollup_by(rows, key=lambda r: r.region)
-    ordered = {name: rollups[name] for name in region_order if name in rollups}
-    frame = rollup_frame(ordered, first_column="Region")
-    show_table(
-        frame,
-        key="region_table",
-        extra_config={
-            "Never reported": st.column_config.NumberColumn("Never reported"),
-            "Stale": st.column_config.NumberColumn("Stale"),
-        },
-    )
+def show_region_table(rows: Sequence[StatusRow], regions: Sequence[progress.RegionName]) -> None:
+    """One line a region, in the order given: assignments, % implemented, overdue, stale, the
+    roll-up RAG and how many assignments are in each rating."""
+    rollups = progress.rollup_by(rows, key=lambda r: r.region_id)
+    names = {r.region_id: r.region or r.region_id for r in rows if r.region_id}
+    order = [r.id for r in regions if r.id in rollups]
+    order += sorted((i for i in rollups if i not in order), key=lambda i: names[i])
+    frame = rollup_frame({names[i]: rollups[i] for i in order}, first_column="Region")
+    show_table(frame, key="region_table", extra_config={**ROLLUP_CONFIG, **_rag_count_config()})
 
 
 def show_comparison_table(groups: Sequence[PeerGroup]) -> None:
@@ -260,6 +282,7 @@ def show_comparison_table(groups: Sequence[PeerGroup]) -> None:
                 "Overdue per organisation": g.rollup.overdue / max(g.organisations, 1),
                 "Stale": g.rollup.stale,
                 "RAG": rag_label(g.rollup.rag),
+                **rag_counts(g.rollup),
             }
         )
     show_table(
@@ -270,6 +293,7 @@ def show_comparison_table(groups: Sequence[PeerGroup]) -> None:
                 "Overdue per organisation", format="%.1f"
             ),
             "Stale": st.column_config.NumberColumn("Stale"),
+            **_rag_count_config(),
         },
     )
 
@@ -299,17 +323,10 @@ def show_downloads(rows: Sequence[StatusRow], *, name: str, key: str) -> None:
 
 
 def show_organisation_rollups(rows: Sequence[StatusRow], *, key: str) -> None:
-    """One line an organisation: how far it has got, worst first."""
+    """One line an organisation (by name): how far it has got, with its counts by rating."""
     rollups = progress.rollup_by(rows, key=lambda r: r.organisation)
     frame = rollup_frame(dict(sorted(rollups.items())), first_column="Organisation")
-    show_table(
-        frame,
-        key=key,
-        extra_config={
-            "Never reported": st.column_config.NumberColumn("Never reported"),
-            "Stale": st.column_config.NumberColumn("Stale"),
-        },
-    )
+    show_table(frame, key=key, extra_config={**ROLLUP_CONFIG, **_rag_count_config()})
 
 
 def _by_id(updates: Sequence[store.UpdateRecord]) -> dict[int, store.UpdateRecord]:
@@ -345,10 +362,8 @@ def show_peer_learning(
     latest = _by_id(updates)
     done = [
         (r, latest[r.last_update_id])
-        for r in rows
-        if r.organisation_kind == "force"
-        and r.status == "implemented"
-        and r.last_update_id in latest
+        for r in progress.implemented_by(rows, kind="force")
+        if r.last_update_id in latest
     ]
     done.sort(key=lambda pair: pair[1].evidence_date, reverse=True)
     if not done:
