@@ -19,7 +19,7 @@ assert code is not None  # no "all" choice on this page
 info = data.recommendation(tracker, code)
 
 st.title(f"{info.code} {info.title}")
-panels.show_recommendation_summary(info, data.directory(tracker))
+panels.show_recommendation_summary(info, data.directory(tracker), tracker.report)
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 
 rows = data.status_rows(

@@ -44,6 +44,9 @@ def test_recommendation_page_shows_it_in_full_with_its_organisations(
     assert "**Owner group**  \nChief constables" in details
     assert "**Deadline**  \n5 April 2023" in details
     assert "All police forces in England and Wales" in details
+    citation = " ".join(c.value for c in at.caption)
+    assert "Recommendation 6 of His Majesty's Inspectorate of Constabulary" in citation
+    assert "published 5 April 2023" in citation
     organisations = at.dataframe[0].value
     assert len(organisations) == len(rows) == 43
     assert organisations["Latest evidence"].str.len().gt(0).sum() == sum(

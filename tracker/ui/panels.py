@@ -99,11 +99,17 @@ def show_drilldown(cell: MatrixCell | None, rows: Sequence[StatusRow]) -> None:
             navigation.go_to("force", org=row.organisation_id, rec=row.recommendation)
 
 
-def show_recommendation_summary(info: store.RecommendationInfo, directory: Directory) -> None:
+def show_recommendation_summary(
+    info: store.RecommendationInfo, directory: Directory, report: store.ReportInfo
+) -> None:
     """A recommendation in full, with who owns it, who must act, by when, and its provenance."""
     if not info.verified:
         st.warning(f"**{UNVERIFIED_MARKER}.** {info.notes or ''}", icon=":material/warning:")
     st.markdown(info.summary)
+    st.caption(
+        f"Recommendation {info.number} of {report.publisher}, [*{report.title}*]({report.url}), "
+        f"published {long_date(report.published)}. Summarised in this tracker's own words."
+    )
     deadline = long_date(info.deadline) if info.deadline else "No fixed date"
     if info.deadline_note:
         deadline += f"  \n{info.deadline_note}"
