@@ -327,3 +327,11 @@ def test_unreachable_database_is_named_without_its_password(
     assert "Cannot use the database postgresql://tracker:***@127.0.0.1:1/tracker" in result.output
     assert "s3cret" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_table_marks_unverified_wording(loaded_engine: Engine) -> None:
+    unverified = run("status", "--org", "Kent", "--recommendation", "R4", "--as-of", "2023-11-01")
+    assert "R4 ⚠" in unverified.stdout
+    assert "⚠ Wording to be confirmed against the published report." in unverified.stdout
+    verified = run("status", "--org", "NPCC", "--recommendation", "R1", "--as-of", "2023-11-01")
+    assert "⚠" not in verified.stdout

@@ -15,7 +15,12 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker.catalogue import CatalogueError, UnknownOrganisationError, UnknownRegionError
+from tracker.catalogue import (
+    UNVERIFIED_MARKER,
+    CatalogueError,
+    UnknownOrganisationError,
+    UnknownRegionError,
+)
 from tracker.db import describe_url, get_engine
 from tracker.evidence import parse_date
 from tracker.services import demo, export, progress, setup, updates
@@ -108,12 +113,15 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
             typer.echo("No assignments match.")
             return
         shown = frame.assign(
+            recommendation=frame["recommendation"] + frame["verified"].map({True: "", False: " ⚠"}),
             overdue=frame["overdue"].map({True: "yes", False: ""}),
             stale=frame["stale"].map({True: "stale", False: ""}),
             days_overdue=frame["days_overdue"].where(frame["days_overdue"] > 0, ""),
         ).drop(columns=["never_reported", "verified"])
         with pd.option_context("display.max_rows", None, "display.width", 200):
             typer.echo(shown.fillna("").to_string(index=False))
+        if not frame["verified"].all():
+            typer.echo(f"\n⚠ {UNVERIFIED_MARKER}.")
 
 
 def _engine() -> Engine:
