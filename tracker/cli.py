@@ -22,7 +22,7 @@ from tracker.catalogue import (
     UnknownRegionError,
 )
 from tracker.db import describe_url, get_engine
-from tracker.evidence import parse_date
+from tracker.evidence import error_message, parse_date
 from tracker.services import demo, export, progress, setup, updates
 from tracker.services.access import Actor
 from tracker.settings import get_settings
@@ -63,11 +63,6 @@ def main(ctx: typer.Context, db: DbOption = None) -> None:
 def _fail(message: str) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
     return typer.Exit(code=1)
-
-
-def _message(exc: BaseException) -> str:
-    """The message itself (a KeyError's str() would wrap it in quotes)."""
-    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 P = ParamSpec("P")
@@ -145,7 +140,7 @@ def _load_rows(
         )
         return progress.status_rows(engine=_engine(), as_of=as_of, filters=filters)
     except (UnknownOrganisationError, UnknownRegionError, LookupError) as exc:
-        raise _fail(_message(exc)) from None
+        raise _fail(error_message(exc)) from None
 
 
 @app.command()
@@ -247,7 +242,7 @@ def import_command(
     except updates.ImportRejectedError as exc:
         raise _fail(str(exc)) from None
     except LookupError as exc:
-        raise _fail(_message(exc)) from None
+        raise _fail(error_message(exc)) from None
     typer.echo(
         f"{file}: {result.rows} rows read, {result.stored} updates stored, "
         f"{result.already_recorded} already recorded."
@@ -265,7 +260,7 @@ def export_command(
     try:
         tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
     except LookupError as exc:
-        raise _fail(_message(exc)) from None
+        raise _fail(error_message(exc)) from None
     for path in export.write_export(tables, fmt=fmt.value, out=out):
         typer.echo(f"Wrote {path}")
 

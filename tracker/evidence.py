@@ -19,6 +19,11 @@ ISO_HINT = "use YYYY-MM-DD, for example 2024-03-31"
 STATUS_WORDS = ", ".join(s.value for s in Status)
 
 
+def error_message(exc: BaseException) -> str:
+    """An exception's own message (a KeyError's str() would wrap it in quotes)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
 class UpdateRejectedError(ValueError):
     """An update failed its checks: ``problems`` maps each field to what is wrong with it."""
 

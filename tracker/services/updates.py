@@ -24,6 +24,7 @@ from tracker.evidence import (
     check_draft,
     content_fingerprint,
     content_type_of,
+    error_message,
     fingerprint,
     parse_links,
 )
@@ -299,10 +300,6 @@ def _read_csv(path: Path) -> ImportTable:
     return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
 
 
-def _message(exc: BaseException) -> str:
-    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-
-
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -367,7 +364,7 @@ def import_updates(
             if not any(key[0] == code for key in index):
                 raise LookupError(f"{code} is not a recommendation of this report")
         except LookupError as exc:
-            row_problems.append(RowProblem(row_no, "recommendation", _message(exc)))
+            row_problems.append(RowProblem(row_no, "recommendation", error_message(exc)))
         org_id = ""
         org_name = ""
         try:
