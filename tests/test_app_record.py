@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from tracker.evidence import UpdateDraft
+from tracker.roles import Actor, Role
 from tracker.services import progress, updates
-from tracker.services.access import Actor
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 NAME = "Jane Smith, Head of Public Protection"
@@ -43,7 +43,7 @@ def test_form_says_it_is_open_demonstration_mode(demo_engine: Engine) -> None:
         "What has been done (evidence)",
         "Links (one per line)",
         "Reason for revised date",
-        "Your name and role",
+        "On behalf of (optional)",
         "Evidence date",
         "Revised target date",
         "Status",
@@ -63,7 +63,7 @@ def test_a_valid_update_is_stored_and_confirmed_with_its_new_rating(demo_engine:
     at.date_input(key="record_evidence_date").set_value(date.today())
     at.text_area(key="record_narrative").input("Response times audited: all within target.")
     at.text_area(key="record_links").input("https://example.org/audit\nhttps://example.org/plan")
-    at.text_input(key="record_by").input(NAME)
+    at.text_input(key="record_on_behalf_of").input(NAME)
     at.button(key="record_submit").click().run()
     assert not at.exception, [e.message for e in at.exception]
 
@@ -74,14 +74,14 @@ def test_a_valid_update_is_stored_and_confirmed_with_its_new_rating(demo_engine:
     newest = max(stored, key=lambda u: u.id)
     assert newest.narrative == "Response times audited: all within target."
     assert newest.links == ("https://example.org/audit", "https://example.org/plan")
-    assert newest.recorded_by == NAME and newest.source == "form"
+    assert newest.on_behalf_of == NAME and newest.source == "form"
     assert newest.status.value == "implemented"
     confirmation = " ".join(s.value for s in at.success)
     assert "Update recorded" in confirmation and "Implemented" in confirmation
     assert "Blue – implemented" in confirmation
     # The form is ready for the next update; the name is kept.
     assert at.text_area(key="record_narrative").value == ""
-    assert at.text_input(key="record_by").value == NAME
+    assert at.text_input(key="record_on_behalf_of").value == NAME
 
 
 def test_an_invalid_update_is_rejected_beside_its_fields_and_nothing_typed_is_lost(
@@ -93,7 +93,7 @@ def test_an_invalid_update_is_rejected_beside_its_fields_and_nothing_typed_is_lo
     at.radio(key="record_status").set_value("in_progress")
     at.text_area(key="record_narrative").input("   ")
     at.text_area(key="record_links").input("not a web address")
-    at.text_input(key="record_by").input(NAME)
+    at.text_input(key="record_on_behalf_of").input(NAME)
     at.text_input(key="record_revision_reason").input("Waiting for the new system")
     at.button(key="record_submit").click().run()
     assert not at.exception, [e.message for e in at.exception]
@@ -106,7 +106,7 @@ def test_an_invalid_update_is_rejected_beside_its_fields_and_nothing_typed_is_lo
     assert history(demo_engine) == before
     # Everything typed is still there.
     assert at.text_area(key="record_links").value == "not a web address"
-    assert at.text_input(key="record_by").value == NAME
+    assert at.text_input(key="record_on_behalf_of").value == NAME
     assert at.text_input(key="record_revision_reason").value == "Waiting for the new system"
     assert at.radio(key="record_status").value == "in_progress"
 
@@ -115,18 +115,17 @@ def test_an_update_recorded_meanwhile_is_not_silently_buried(demo_engine: Engine
     at = open_form()
     updates.record_update(
         engine=demo_engine,
-        actor=Actor(name="Someone else"),
+        actor=Actor(username="someone.else", display_name="Someone else", role=Role.ADMIN),
         recommendation="R6",
         organisation_id="kent",
         draft=UpdateDraft(
             status="in_progress",
             evidence_date=date.today(),
             narrative="Recorded from another desk while the form was open.",
-            recorded_by="Someone else",
         ),
     )
     at.text_area(key="record_narrative").input("My update, written at the same time.")
-    at.text_input(key="record_by").input(NAME)
+    at.text_input(key="record_on_behalf_of").input(NAME)
     at.button(key="record_submit").click().run()
     assert not at.exception
 
@@ -155,7 +154,7 @@ def test_recording_changes_the_overdue_list_and_the_force_page_at_once(
     at.switch_page("../pages/record.py").run()
     at.radio(key="record_status").set_value("implemented")
     at.text_area(key="record_narrative").input("Done: audited and embedded.")
-    at.text_input(key="record_by").input(NAME)
+    at.text_input(key="record_on_behalf_of").input(NAME)
     at.button(key="record_submit").click().run()
     assert not at.exception
 

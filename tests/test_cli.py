@@ -297,12 +297,16 @@ def test_import_of_a_bad_file_exits_nonzero_lists_the_rows_and_stores_nothing(
     assert count_updates(loaded_engine) == 0
 
 
-def test_import_uses_recorded_by_when_a_row_has_none(loaded_engine: Engine, tmp_path: Path) -> None:
+def test_import_without_as_is_recorded_under_the_local_operator(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
     path = write_csv(tmp_path / "returns.csv", import_rows(1))
-    assert run("import", str(path), "--recorded-by", "Jo Bloggs").exit_code == 0
+    assert run("import", str(path)).exit_code == 0
     with loaded_engine.connect() as conn:
-        (who,) = conn.execute(text("SELECT recorded_by FROM evidence_update")).scalars()
-    assert who.startswith("Jo Bloggs")
+        (who,) = conn.execute(text("SELECT recorded_by_user FROM evidence_update")).scalars()
+        actors = set(conn.execute(text("SELECT actor FROM audit_event")).scalars())
+    assert who.startswith("local:")
+    assert actors == {who}
 
 
 def test_unknown_recommendation_filter_is_an_error_not_an_empty_list(loaded_engine: Engine) -> None:

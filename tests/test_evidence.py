@@ -131,8 +131,9 @@ def test_link_that_is_not_http_is_rejected(link: str) -> None:
     assert set(problems) == {"links"}
 
 
-def test_missing_recorded_by_is_rejected() -> None:
-    assert set(problems_of(draft(recorded_by="  "))) == {"recorded_by"}
+def test_on_behalf_of_is_optional_but_limited_in_length() -> None:
+    assert check(draft(on_behalf_of="  ")).on_behalf_of is None
+    assert set(problems_of(draft(on_behalf_of="x" * 201))) == {"on_behalf_of"}
 
 
 def test_attachment_over_the_configured_limit_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +177,7 @@ def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> N
             links=("file:///c:/plan.pdf",),
             revised_target_date="2024-12-31",
             revision_reason=None,
-            recorded_by="",
+            on_behalf_of="x" * 500,
             attachments=(FileUpload("big.pdf", b"x" * 11), FileUpload("run.exe", b"x")),
         )
     )
@@ -186,7 +187,7 @@ def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> N
         "narrative",
         "links",
         "revision_reason",
-        "recorded_by",
+        "on_behalf_of",
         "attachments",
     }
     assert "big.pdf" in problems["attachments"] and "run.exe" in problems["attachments"]
@@ -199,8 +200,8 @@ def test_rejection_message_names_each_field() -> None:
 
 
 def test_fingerprint_ignores_who_sent_the_update() -> None:
-    a = check(draft(recorded_by="Alice"))
-    b = check(draft(recorded_by="Bob"))
+    a = check(draft(on_behalf_of="Alice"))
+    b = check(draft(on_behalf_of="Bob"))
     assert fingerprint(1, a) == fingerprint(1, b)
 
 

@@ -141,7 +141,9 @@ def test_update_is_stored_with_its_attachment_and_sha256(loaded_engine: Engine) 
     assert update.status.value == "in_progress"
     assert update.evidence_date == date(2024, 1, 15)
     assert update.links == ("https://example.org/plan",)
-    assert update.recorded_by == "Head of Public Protection"
+    assert update.recorded_by == "Test user"  # the signed-in user, not a typed name
+    assert update.recorded_by_user == "test.admin"
+    assert update.on_behalf_of == "Head of Public Protection"
     (info,) = update.attachments
     assert info.filename == "action plan.pdf"
     assert info.content_type == "application/pdf"
@@ -155,7 +157,7 @@ def test_update_is_stored_with_its_attachment_and_sha256(loaded_engine: Engine) 
 def test_recording_the_identical_update_twice_is_rejected(loaded_engine: Engine) -> None:
     record(loaded_engine)
     with pytest.raises(UpdateRejectedError) as info:
-        record(loaded_engine, recorded_by="Someone else")
+        record(loaded_engine, on_behalf_of="Someone else")
     assert "already recorded" in str(info.value)
     assert count_updates(loaded_engine) == 1
 

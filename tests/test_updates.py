@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from utils.factories import (
+    TEST_ADMIN,
     count_rows,
     count_updates,
     import_rows,
@@ -19,8 +20,8 @@ from utils.factories import (
 
 from tracker.catalogue import Directory, load_directory
 from tracker.evidence import FileUpload, UpdateRejectedError
+from tracker.roles import Actor, Role
 from tracker.services import progress
-from tracker.services.access import Actor
 from tracker.services.progress import Filters
 from tracker.services.updates import (
     ImportRejectedError,
@@ -45,10 +46,11 @@ def fmt(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+IMPORTER = Actor(username="importer", display_name="Importer", role=Role.ADMIN)
+
+
 def do_import(engine: Engine, path: Path, directory: Directory) -> ImportResult:
-    return import_file(
-        engine=engine, actor=Actor(name="Importer"), path=path, directory=directory, today=TODAY
-    )
+    return import_file(engine=engine, actor=IMPORTER, path=path, directory=directory, today=TODAY)
 
 
 def rejected(engine: Engine, path: Path, directory: Directory) -> ImportRejectedError:
@@ -134,7 +136,7 @@ def test_imported_updates_count_towards_status(
     assert (row.status, row.rag, row.last_update) == ("implemented", "complete", date(2023, 10, 30))
     (update,) = progress.update_history(engine=loaded_engine, organisation_ids=["kent"])
     assert update.source == "import"
-    assert update.recorded_by == f"Importer (import of one.{fmt})"
+    assert (update.recorded_by, update.recorded_by_user) == ("Importer", "importer")
 
 
 @pytest.mark.parametrize(
@@ -372,7 +374,7 @@ def test_optional_columns_are_stored(
             "links": "https://example.org/a; https://example.org/b",
             "revised_target_date": "2024-06-30",
             "revision_reason": "National system change delayed.",
-            "recorded_by": "Performance lead, Kent Police",
+            "on_behalf_of": "Performance lead, Kent Police",
         }
     ]
     do_import(loaded_engine, WRITERS[fmt](tmp_path / f"returns.{fmt}", rows), directory)
@@ -380,7 +382,8 @@ def test_optional_columns_are_stored(
     assert update.links == ("https://example.org/a", "https://example.org/b")
     assert update.revised_target_date == date(2024, 6, 30)
     assert update.revision_reason == "National system change delayed."
-    assert update.recorded_by == "Performance lead, Kent Police"
+    assert update.on_behalf_of == "Performance lead, Kent Police"
+    assert update.recorded_by == "Importer"
 
 
 def test_evidence_dated_after_today_is_rejected_on_import(
@@ -412,7 +415,7 @@ def test_import_of_rows_without_a_file_checks_the_same_way(
     with pytest.raises(ImportRejectedError) as info:
         import_updates(
             engine=loaded_engine,
-            actor=Actor(name="Form"),
+            actor=TEST_ADMIN,
             rows=rows,
             directory=directory,
             source_name="pasted rows",

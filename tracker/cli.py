@@ -23,8 +23,8 @@ from tracker.catalogue import (
 )
 from tracker.db import describe_url, get_engine
 from tracker.evidence import error_message, parse_date
-from tracker.services import demo, export, progress, setup, updates
-from tracker.services.access import Actor
+from tracker.services import demo, export, progress, setup, updates, users
+from tracker.services.access import AccessDeniedError, Actor, local_operator
 from tracker.settings import get_settings
 
 app = typer.Typer(
@@ -121,6 +121,26 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
 
 def _engine() -> Engine:
     return get_engine()
+
+
+AsUser = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Act as this tracker user (their role and organisations apply). Without it you act "
+        "as the local operator, an administrator, named on the audit trail by your OS account.",
+    ),
+]
+
+
+def _actor(as_user: str | None) -> Actor:
+    """The tracker user a command acts as; the local operator when none is named."""
+    if as_user is None:
+        return local_operator()
+    found = users.find_user(engine=_engine(), username=as_user)
+    if found is None or not found.active:
+        raise _fail(f"There is no active tracker user {as_user!r} (see `tracker users list`).")
+    return users.actor_for(found)
 
 
 def _load_rows(
@@ -230,15 +250,15 @@ def overdue(
 @_plain_database_errors
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX of updates.")],
-    recorded_by: Annotated[
-        str, typer.Option("--recorded-by", help="Who is importing (used where a row has none).")
-    ] = "command line",
+    as_user: AsUser = None,
 ) -> None:
     """Import updates from a file: all rows or none; importing the same file again adds nothing."""
     try:
         result = updates.import_file(
-            engine=_engine(), actor=Actor(name=recorded_by), path=file, directory=setup.directory()
+            engine=_engine(), actor=_actor(as_user), path=file, directory=setup.directory()
         )
+    except AccessDeniedError as exc:
+        raise _fail(str(exc)) from None
     except updates.ImportRejectedError as exc:
         raise _fail(str(exc)) from None
     except LookupError as exc:

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from tracker.rules import Status
 
 MAX_NARRATIVE = 10_000
+MAX_NAME = 200
 ISO_HINT = "use YYYY-MM-DD, for example 2024-03-31"
 STATUS_WORDS = ", ".join(s.value for s in Status)
 
@@ -53,7 +54,8 @@ class UpdateDraft:
     links: tuple[str, ...] = ()
     revised_target_date: date | str | None = None
     revision_reason: str | None = None
-    recorded_by: str = ""
+    # Who recorded it is the signed-in user; this optional text says for whom ("for the ACC").
+    on_behalf_of: str = ""
     attachments: tuple[FileUpload, ...] = field(default_factory=tuple)
 
 
@@ -65,7 +67,7 @@ class CheckedUpdate:
     links: tuple[str, ...]
     revised_target_date: date | None
     revision_reason: str | None
-    recorded_by: str
+    on_behalf_of: str | None
     attachments: tuple[FileUpload, ...]
 
 
@@ -206,9 +208,9 @@ def check_draft(
             f"a revised target date must be after the deadline ({deadline:%d %B %Y})"
         )
 
-    recorded_by = (draft.recorded_by or "").strip()
-    if not recorded_by:
-        problems["recorded_by"] = "say who is giving this update"
+    on_behalf_of = (draft.on_behalf_of or "").strip() or None
+    if on_behalf_of is not None and len(on_behalf_of) > MAX_NAME:
+        problems["on_behalf_of"] = f"keep this under {MAX_NAME} characters"
 
     file_problems = [
         p
@@ -233,7 +235,7 @@ def check_draft(
         links=links,
         revised_target_date=revised,
         revision_reason=reason,
-        recorded_by=recorded_by,
+        on_behalf_of=on_behalf_of,
         attachments=draft.attachments,
     )
 

@@ -84,7 +84,7 @@ class EvidenceUpdate(SQLModel, table=True):
     status: str = Field(max_length=32)
     evidence_date: date
     recorded_at: datetime = Field(index=True)
-    recorded_by: str
+    recorded_by: str  # display name of who recorded it (the signed-in user)
     narrative: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     links: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     revised_target_date: date | None = None
@@ -92,6 +92,10 @@ class EvidenceUpdate(SQLModel, table=True):
     source: str = Field(max_length=32)  # form, import, demo, cli
     # SHA-256 of what the update says: the same return imported twice is stored once.
     fingerprint: str = Field(max_length=64)
+    # Username of the signed-in user who recorded it (recorded_by stays as the name shown);
+    # None for updates recorded before sign-in existed.
+    recorded_by_user: str | None = Field(default=None, max_length=64)
+    on_behalf_of: str | None = None  # free text, e.g. "for the Head of Public Protection"
 
 
 class Attachment(SQLModel, table=True):
@@ -104,3 +108,72 @@ class Attachment(SQLModel, table=True):
     size_bytes: int
     sha256: str = Field(max_length=64, index=True)
     content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
+# --- People, sign-in, review and the audit trail ------------------------------------------
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in. Changes to a user are kept on the audit trail."""
+
+    __tablename__ = "tracker_user"  # "user" is a reserved word in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    display_name: str
+    # Lower-cased; single sign-on finds the tracker user by it.
+    email: str | None = Field(default=None, max_length=254, sa_column_kwargs={"unique": True})
+    role: str = Field(max_length=16)
+    organisation_ids: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    active: bool = True
+    password_hash: str | None = None  # argon2id; None for single-sign-on-only users
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class SignInSession(SQLModel, table=True):
+    """A signed-in browser. Only the token's SHA-256 is stored, never the token."""
+
+    __tablename__ = "sign_in_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    user_id: int = Field(foreign_key="tracker_user.id", index=True)
+    created_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    last_seen_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    ended_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class Review(SQLModel, table=True):
+    """A monitor's decision on a claimed implementation: append-only, never edited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: int = Field(foreign_key="evidence_update.id", index=True)
+    decision: str = Field(max_length=16)  # accepted, returned
+    reason: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    reviewed_by: str  # username
+    reviewed_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """One entry of the tamper-evident audit trail: append-only, hash-chained."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    actor: str = Field(index=True)  # username, or local:<account>
+    actor_role: str = Field(max_length=16)
+    action: str = Field(max_length=64, index=True)
+    outcome: str = Field(max_length=16)  # done, refused, failed
+    object_type: str = Field(max_length=32)
+    object_id: str
+    before: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    message: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    previous_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -6,6 +6,7 @@ Values come from environment variables prefixed ``TRACKER_`` (for example
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,18 @@ class Settings(BaseSettings):
     stale_after_days: int = Field(default=90, ge=1)
     # Evidence files: kept small because they are stored in the database.
     max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    # Sign-in: "local" accounts in the tracker's database, or "oidc" single sign-on (st.login).
+    sign_in: Literal["local", "oidc"] = "local"
+    # The OIDC claim that names a tracker user (matched to the user's email address).
+    oidc_user_claim: str = "email"
+    max_failed_sign_ins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    idle_timeout_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    min_password_length: int = Field(default=12, ge=8)
+    # An implementation counts as complete in national figures only once a monitor accepts it,
+    # unless this is switched on (then a claim counts as soon as it is made).
+    count_claimed_as_complete: bool = False
     allowed_attachment_types: tuple[str, ...] = (
         "pdf",
         "docx",

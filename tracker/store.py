@@ -75,6 +75,8 @@ class UpdateRecord:
     revision_reason: str | None
     source: str
     attachments: tuple[AttachmentInfo, ...]
+    recorded_by_user: str | None = None
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class NewUpdate:
     source: str
     fingerprint: str
     attachments: tuple[NewAttachment, ...] = ()
+    recorded_by_user: str | None = None  # username of the signed-in user
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -380,6 +384,8 @@ def update_history(
                 revision_reason=update.revision_reason,
                 source=update.source,
                 attachments=tuple(files.get(update.id, ())),
+                recorded_by_user=update.recorded_by_user,
+                on_behalf_of=update.on_behalf_of,
             )
         )
     return history
@@ -440,6 +446,8 @@ def append_updates(*, session: Session, updates: Sequence[NewUpdate]) -> list[in
             revision_reason=u.revision_reason,
             source=u.source,
             fingerprint=u.fingerprint,
+            recorded_by_user=u.recorded_by_user,
+            on_behalf_of=u.on_behalf_of,
         )
         for u in updates
     ]

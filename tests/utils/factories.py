@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from tracker.catalogue import load_directory
 from tracker.evidence import UpdateDraft
 from tracker.models import EvidenceUpdate
-from tracker.services.access import Actor
+from tracker.roles import Actor, Role
 from tracker.services.updates import UNCHECKED, RecordedUpdate, record_update
 
 IMPORT_COLUMNS: tuple[str, ...] = (
@@ -23,6 +23,16 @@ IMPORT_COLUMNS: tuple[str, ...] = (
     "evidence_date",
     "narrative",
 )
+TEST_ADMIN = Actor(username="test.admin", display_name="Test user", role=Role.ADMIN)
+KENT_EDITOR = Actor(
+    username="kent.editor",
+    display_name="Kent editor",
+    role=Role.EDITOR,
+    organisation_ids=frozenset({"kent"}),
+)
+MONITOR = Actor(username="monitor", display_name="National monitor", role=Role.MONITOR)
+VIEWER = Actor(username="viewer", display_name="Board member", role=Role.VIEWER)
+
 # Chief-constable recommendations addressed to all 43 forces (and nobody else).
 FORCE_RECOMMENDATIONS: tuple[str, ...] = ("R4", "R7", "R10", "R12", "R13", "R14")
 
@@ -33,7 +43,7 @@ def draft(**overrides: Any) -> UpdateDraft:
         "status": "in_progress",
         "evidence_date": date(2024, 1, 15),
         "narrative": "Action plan agreed at chief officer group; training under way.",
-        "recorded_by": "Head of Public Protection",
+        "on_behalf_of": "Head of Public Protection",
     }
     values.update(overrides)
     return UpdateDraft(**values)
@@ -118,12 +128,13 @@ def record(
     recommendation: str = "R4",
     organisation_id: str = "kent",
     expected_last_update_id: int | None = UNCHECKED,
+    actor: Actor | None = None,
     **draft_fields: Any,
 ) -> RecordedUpdate:
     """Record one update through the service, as the form does."""
     return record_update(
         engine=engine,
-        actor=Actor(name="Test user"),
+        actor=actor or TEST_ADMIN,
         recommendation=recommendation,
         organisation_id=organisation_id,
         draft=draft(**draft_fields),

@@ -148,7 +148,7 @@ def fill_demo(*, engine: Engine) -> tuple[int, int]:
                 links=(),
                 revised_target_date=revised,
                 revision_reason=reason,
-                recorded_by=who,
+                on_behalf_of=None,
                 attachments=(),
             )
             lag = timedelta(days=rng.randint(0, 6))

@@ -28,14 +28,22 @@ from tracker.evidence import (
     fingerprint,
     parse_links,
 )
-from tracker.services.access import Actor, require_can_record
+from tracker.services import audit as audit_trail
+from tracker.services.access import Action, Actor, authorise, record_refusal, refusal_for
 from tracker.settings import get_settings
 
 # Means "the caller does not know what was there before": no conflict check.
 UNCHECKED = -1
 
 REQUIRED_COLUMNS = ("recommendation", "organisation", "status", "evidence_date", "narrative")
-OPTIONAL_COLUMNS = ("links", "revised_target_date", "revision_reason", "recorded_by")
+# "recorded_by" is the older name of "on_behalf_of": who recorded a row is whoever imports it.
+OPTIONAL_COLUMNS = (
+    "links",
+    "revised_target_date",
+    "revision_reason",
+    "on_behalf_of",
+    "recorded_by",
+)
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
 
@@ -65,6 +73,7 @@ def _new_update(
     assignment_id: int,
     checked: CheckedUpdate,
     *,
+    actor: Actor,
     source: str,
     recorded_at: datetime,
     follows: int | None = None,
@@ -74,7 +83,9 @@ def _new_update(
         status=checked.status,
         evidence_date=checked.evidence_date,
         recorded_at=recorded_at,
-        recorded_by=checked.recorded_by,
+        recorded_by=actor.display_name,
+        recorded_by_user=actor.username,
+        on_behalf_of=checked.on_behalf_of,
         narrative=checked.narrative,
         links=checked.links,
         revised_target_date=checked.revised_target_date,
@@ -110,7 +121,7 @@ def record_update(
     (None if there was none). If another update has been recorded since, nothing is stored and
     ``ConflictError`` says so, so one person's return never silently buries another's.
     """
-    require_can_record(actor, organisation_id)
+    authorise(engine=engine, actor=actor, action=Action.RECORD, organisation_id=organisation_id)
     settings = get_settings()
     report, index = _assignment_index(engine)
     code = normalise_recommendation_id(recommendation)
@@ -138,7 +149,9 @@ def record_update(
                 "one was being written. Nothing was saved: review the latest update, then "
                 "submit again."
             )
-        new = _new_update(record.assignment_id, checked, source=source, recorded_at=_now())
+        new = _new_update(
+            record.assignment_id, checked, actor=actor, source=source, recorded_at=_now()
+        )
         if latest is not None and _says_the_same(session, record, latest, new.fingerprint):
             raise UpdateRejectedError(
                 {"narrative": "already recorded: this says exactly what the latest update says"}
@@ -150,12 +163,35 @@ def record_update(
             new = _new_update(
                 record.assignment_id,
                 checked,
+                actor=actor,
                 source=source,
                 recorded_at=new.recorded_at,
                 follows=latest,
             )
         (update_id,) = store.append_updates(session=session, updates=[new])
+        audit_trail.record(
+            session,
+            actor,
+            "update_recorded",
+            object_type="evidence_update",
+            object_id=str(update_id),
+            after=_audit_view(record, new),
+        )
     return RecordedUpdate(update_id=update_id, assignment_id=record.assignment_id)
+
+
+def _audit_view(record: store.AssignmentRecord, new: store.NewUpdate) -> dict[str, object]:
+    """What the audit trail keeps of a new update: enough to see what was said, and its hash."""
+    return {
+        "recommendation": record.recommendation,
+        "organisation": record.organisation_id,
+        "status": new.status.value,
+        "evidence_date": new.evidence_date.isoformat(),
+        "on_behalf_of": new.on_behalf_of,
+        "fingerprint": new.fingerprint,
+        "attachments": [a.sha256 for a in new.attachments],
+        "source": new.source,
+    }
 
 
 def _says_the_same(
@@ -355,7 +391,7 @@ def import_updates(
     pending: list[store.NewUpdate] = []
     seen: dict[tuple[int, str], int] = {}
     recorded_at = _now()
-    default_by = f"{actor.name} (import of {Path(source_name).name})"
+    refused: list[RowProblem] = []
     for row_no, raw in zip(numbers, rows, strict=True):
         row_problems: list[RowProblem] = []
         code = ""
@@ -370,11 +406,12 @@ def import_updates(
         try:
             org = directory.resolve(_text(raw.get("organisation")))
             org_id, org_name = org.id, org.name
-            require_can_record(actor, org_id)
         except UnknownOrganisationError as exc:
             row_problems.append(RowProblem(row_no, "organisation", str(exc)))
-        except PermissionError as exc:
-            row_problems.append(RowProblem(row_no, "organisation", str(exc)))
+        denied = refusal_for(actor, Action.RECORD, org_id) if org_id else None
+        if denied:
+            refused.append(RowProblem(row_no, "organisation", denied))
+            row_problems.append(refused[-1])
         record = index.get((code, org_id)) if code and org_id else None
         if code and org_id and record is None and not row_problems:
             row_problems.append(
@@ -392,7 +429,7 @@ def import_updates(
             links=links,
             revised_target_date=_cell_date(raw.get("revised_target_date")),
             revision_reason=_text(raw.get("revision_reason")) or None,
-            recorded_by=_text(raw.get("recorded_by")) or default_by,
+            on_behalf_of=_text(raw.get("on_behalf_of")) or _text(raw.get("recorded_by")),
         )
         try:
             checked = check_draft(
@@ -408,13 +445,26 @@ def import_updates(
         if row_problems or record is None:
             problems += row_problems
             continue
-        new = _new_update(record.assignment_id, checked, source="import", recorded_at=recorded_at)
+        new = _new_update(
+            record.assignment_id, checked, actor=actor, source="import", recorded_at=recorded_at
+        )
         key = (record.assignment_id, new.fingerprint)
         if key in seen:
             problems.append(RowProblem(row_no, "(row)", f"repeats row {seen[key]} word for word"))
             continue
         seen[key] = row_no
         pending.append(new)
+    if refused:
+        # One row for another organisation refuses the whole file, and the attempt is kept.
+        # The file's problems, refusals included, are reported together below.
+        record_refusal(
+            engine,
+            actor,
+            Action.RECORD,
+            "; ".join(f"row {p.row}: {p.message}" for p in refused[:20]),
+            object_type="import",
+            object_id=Path(source_name).name,
+        )
     if problems:
         raise ImportRejectedError(source_name, problems)
 
@@ -424,7 +474,16 @@ def import_updates(
                 session=session, assignment_ids=[u.assignment_id for u in pending]
             )
             fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
-            store.append_updates(session=session, updates=fresh)
+            ids = store.append_updates(session=session, updates=fresh)
+            if ids:
+                audit_trail.record(
+                    session,
+                    actor,
+                    "updates_imported",
+                    object_type="import",
+                    object_id=Path(source_name).name,
+                    after={"rows": len(rows), "stored": len(ids), "update_ids": ids},
+                )
     except IntegrityError as exc:
         # Only when the same rows arrive from two imports at the same moment.
         raise ImportRejectedError(

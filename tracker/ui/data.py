@@ -256,7 +256,7 @@ def attachment_loader(tracker: Tracker, attachment_id: int) -> Callable[[], byte
 def record_update(
     tracker: Tracker,
     *,
-    recorded_by: str,
+    actor: Actor,
     recommendation: str,
     organisation_id: str,
     draft: UpdateDraft,
@@ -266,7 +266,7 @@ def record_update(
     data version changes, so the next rerun reads afresh."""
     return updates.record_update(
         engine=tracker.engine,
-        actor=Actor(name=recorded_by),
+        actor=actor,
         recommendation=recommendation,
         organisation_id=organisation_id,
         draft=draft,

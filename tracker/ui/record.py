@@ -17,7 +17,7 @@ from tracker.rules import Status
 from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
-from tracker.ui import controls, data
+from tracker.ui import controls, data, session
 from tracker.ui.format import long_date, rag_label, recorded_on, status_label
 from tracker.ui.history import plain
 from tracker.ui.rag import rag_tag_html
@@ -32,7 +32,7 @@ LINKS_KEY = "record_links"
 FILES_KEY_PREFIX = "record_files"
 REVISED_DATE_KEY = "record_revised_date"
 REASON_KEY = "record_revision_reason"
-BY_KEY = "record_by"
+BY_KEY = "record_on_behalf_of"
 SUBMIT_KEY = "record_submit"
 
 _PROBLEMS = "_record_problems"
@@ -108,7 +108,7 @@ def _submit(
         links=_links(state.get(LINKS_KEY) or ""),
         revised_target_date=state.get(REVISED_DATE_KEY),
         revision_reason=(state.get(REASON_KEY) or "").strip() or None,
-        recorded_by=state.get(BY_KEY) or "",
+        on_behalf_of=state.get(BY_KEY) or "",
         attachments=tuple(
             FileUpload(filename=f.name, content=f.getvalue(), content_type=f.type) for f in uploads
         ),
@@ -116,7 +116,7 @@ def _submit(
     try:
         result = data.record_update(
             tracker,
-            recorded_by=draft.recorded_by.strip() or "unnamed",
+            actor=session.current_actor(),
             recommendation=recommendation,
             organisation_id=organisation_id,
             draft=draft,
@@ -295,11 +295,12 @@ def show_record_form(
             st.text_input("Reason for revised date", key=REASON_KEY)
             _show_problem("revision_reason")
         st.text_input(
-            "Your name and role",
+            "On behalf of (optional)",
             key=BY_KEY,
-            placeholder="For example: Jane Smith, Head of Public Protection",
+            help="If you are recording this for someone else, their name and role. "
+            "The update is recorded under your own name.",
         )
-        _show_problem("recorded_by")
+        _show_problem("on_behalf_of")
         st.form_submit_button(
             "Record update",
             type="primary",

@@ -1,0 +1,142 @@
+"""Who may do what: the tracker's roles and the one rule that decides every action.
+
+Plain Python with no database and no Streamlit, so the dashboard, the CLI and any later API all
+obey the same check. The services call ``refusal`` (through ``services.access.authorise``) before
+every read or write; a page or command never decides access on its own.
+"""
+
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tracker.catalogue import OrganisationKind
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # users, catalogue reload, redaction, everything
+    MONITOR = "monitor"  # national lead or inspectorate liaison: reads all, reviews, records for
+    # national bodies
+    EDITOR = "editor"  # records for its own organisations only
+    VIEWER = "viewer"  # board member: reads and downloads, never writes
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "Administrator",
+    Role.MONITOR: "Monitor",
+    Role.EDITOR: "Editor",
+    Role.VIEWER: "Viewer",
+}
+
+
+class Action(StrEnum):
+    READ = "read"  # figures, histories, evidence files, downloads
+    RECORD = "record"  # record (or import) an update for one organisation
+    REVIEW = "review"  # accept or return a claimed implementation
+    READ_AUDIT = "read_audit"  # see the audit trail
+    MANAGE_USERS = "manage_users"
+    RELOAD_CATALOGUE = "reload_catalogue"
+    REDACT = "redact"  # blank personal data uploaded by mistake
+
+    @property
+    def phrase(self) -> str:
+        """The verb phrase used in refusal messages ("cannot record for Essex Police")."""
+        return ACTION_PHRASES[self]
+
+
+ACTION_PHRASES: dict[Action, str] = {
+    Action.READ: "read the tracker",
+    Action.RECORD: "record",
+    Action.REVIEW: "review updates",
+    Action.READ_AUDIT: "read the audit trail",
+    Action.MANAGE_USERS: "manage users",
+    Action.RELOAD_CATALOGUE: "reload the catalogue",
+    Action.REDACT: "redact evidence",
+}
+
+# Organisations a monitor may record for: the national policing bodies and Government.
+NATIONAL_KINDS: frozenset[str] = frozenset(
+    {OrganisationKind.POLICING_BODY.value, OrganisationKind.GOVERNMENT.value}
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever is acting: a signed-in user, the local operator, or a demonstration user."""
+
+    username: str
+    display_name: str
+    role: Role
+    organisation_ids: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        return self.display_name
+
+
+@dataclass(frozen=True)
+class Target:
+    """The organisation an action is about."""
+
+    id: str
+    name: str
+    kind: str
+
+
+def local_operator() -> Actor:
+    """Someone running the CLI with the database in hand: an administrator anyway, named by the
+    operating-system account so the audit trail says who it was."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        account = "unknown"
+    return Actor(
+        username=f"local:{account}", display_name=f"Local operator ({account})", role=Role.ADMIN
+    )
+
+
+def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if action == Action.READ:
+        return True
+    if actor.role == Role.MONITOR:
+        if action in (Action.REVIEW, Action.READ_AUDIT):
+            return True
+        if action == Action.RECORD:
+            return target is not None and target.kind in NATIONAL_KINDS
+        return False
+    if actor.role == Role.EDITOR and action == Action.RECORD:
+        return target is not None and target.id in actor.organisation_ids
+    return False
+
+
+def refusal(
+    actor: Actor,
+    action: Action,
+    target: Target | None = None,
+    *,
+    organisation_names: Mapping[str, str] | None = None,
+) -> str | None:
+    """None if the actor may do this; otherwise the plain message that says why not."""
+    if permits(actor, action, target):
+        return None
+    who = _who(actor, organisation_names or {})
+    if action == Action.RECORD and target is not None:
+        if actor.role == Role.MONITOR:
+            return f"{who} cannot record for {target.name}: monitors record for national bodies"
+        return f"{who} cannot record for {target.name}"
+    return f"{who} cannot {action.phrase}"
+
+
+def _who(actor: Actor, names: Mapping[str, str]) -> str:
+    if actor.role == Role.EDITOR and actor.organisation_ids:
+        orgs = sorted(names.get(o, o) for o in actor.organisation_ids)
+        return f"{' and '.join(orgs)} editors"
+    if actor.role == Role.EDITOR:
+        return "Editors with no organisation"
+    return f"{actor.role.label}s"

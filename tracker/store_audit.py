@@ -1,0 +1,115 @@
+"""Reads and appends of the audit trail (the hash chain itself is in ``tracker.audit``).
+
+Events are only ever appended, in the same transaction as the change they describe, so a change
+and its record stand or fall together.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from tracker import audit
+from tracker.models import AuditEvent
+
+# Any constant: the key of the PostgreSQL advisory lock that queues appends to the chain.
+_CHAIN_LOCK = 7_412_001
+
+
+def _lock_chain(session: Session) -> None:
+    """Appends take turns, so each event links to the one truly before it.
+
+    SQLite write sessions already hold the database's write lock (BEGIN IMMEDIATE); PostgreSQL
+    takes a transaction-scoped advisory lock, released at commit or rollback.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+
+
+def append_event(*, session: Session, content: audit.EventContent) -> int:
+    _lock_chain(session)
+    previous = session.exec(
+        select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+    ).first()
+    previous_hash = previous or audit.GENESIS
+    row = AuditEvent(
+        occurred_at=content.occurred_at,
+        actor=content.actor,
+        actor_role=content.actor_role,
+        action=content.action,
+        outcome=content.outcome,
+        object_type=content.object_type,
+        object_id=content.object_id,
+        before=content.before,
+        after=content.after,
+        message=content.message,
+        previous_hash=previous_hash,
+        hash=audit.event_hash(previous_hash, content),
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+def _stored(row: AuditEvent) -> audit.StoredEvent:
+    assert row.id is not None
+    return audit.StoredEvent(
+        id=row.id,
+        content=audit.EventContent(
+            occurred_at=row.occurred_at,
+            actor=row.actor,
+            actor_role=row.actor_role,
+            action=row.action,
+            outcome=row.outcome,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            before=row.before,
+            after=row.after,
+            message=row.message,
+        ),
+        previous_hash=row.previous_hash,
+        hash=row.hash,
+    )
+
+
+def all_events(*, session: Session, batch: int = 5_000) -> Iterator[audit.StoredEvent]:
+    """Every event in chain order, read in batches so a long trail never sits in memory whole."""
+    last_id = 0
+    while True:
+        rows = list(
+            session.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.id) > last_id)
+                .order_by(col(AuditEvent.id))
+                .limit(batch)
+            )
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield _stored(row)
+        last_id = rows[-1].id or last_id
+        session.expunge_all()
+
+
+def events(
+    *,
+    session: Session,
+    since: datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+) -> list[audit.StoredEvent]:
+    """Events newest first, filtered."""
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc())
+    if since is not None:
+        query = query.where(col(AuditEvent.occurred_at) >= since)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_stored(row) for row in session.exec(query)]
