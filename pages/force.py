@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tracker.services import progress
-from tracker.ui import controls, data, history, messages, navigation, panels, tables
+from tracker.ui import controls, data, history, messages, navigation, panels, session, tables
 from tracker.ui.format import kind_label, long_date
 
 tracker = data.connect()
@@ -74,12 +74,13 @@ with evidence:
     focus = controls.show_recommendation_picker(
         assigned, key="force_rec", label="Show the history of", allow_all="All recommendations"
     )
-    navigation.show_page_link(
-        "record",
-        f"Record an update for {organisation.name}",
-        org=organisation.id,
-        **({"rec": focus} if focus else {}),
-    )
+    if session.may_record_for(organisation):
+        navigation.show_page_link(
+            "record",
+            f"Record an update for {organisation.name}",
+            org=organisation.id,
+            **({"rec": focus} if focus else {}),
+        )
     history.show_timeline(
         tracker,
         data.history(tracker, organisation_ids=(organisation.id,)),

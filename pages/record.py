@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from tracker.ui import controls, data, record
+from tracker.ui import controls, data, record, session
 
 tracker = data.connect()
+actor = session.current_actor()
 
 st.title("Record an update")
 st.caption(
@@ -15,8 +16,13 @@ record.show_open_mode_notice()
 
 left, right = st.columns(2)
 with left:
+    # Only the organisations this user may record for, opening on their own.
     organisation = controls.show_organisation_picker(
-        tracker, key=record.ORG_KEY, label="Organisation"
+        tracker,
+        key=record.ORG_KEY,
+        label="Organisation",
+        offered=session.may_record_for,
+        preferred=sorted(actor.organisation_ids),
     )
 with right:
     code = controls.show_recommendation_picker(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from tests.utils.session import signed_in
 from tracker.services import progress
 from tracker.ui import controls
 from tracker.ui.format import long_date, recorded_on, uk_time
@@ -44,7 +45,7 @@ def test_a_screen_left_open_overnight_moves_on_to_the_new_day(
 ) -> None:
     assert overdue_as_of(demo_engine, YESTERDAY) != overdue_as_of(demo_engine, TODAY)
     clock = Clock(monkeypatch, YESTERDAY)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     shows_figures_for(at, demo_engine, YESTERDAY)
 
     clock.day = TODAY  # midnight passes; the page reruns (any click, or the next reload)
@@ -64,7 +65,7 @@ def test_a_date_the_user_picked_is_kept_from_day_to_day_and_page_to_page(
     demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch, YESTERDAY)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.date_input(key="as_of").set_value(PICKED).run()
     shows_figures_for(at, demo_engine, PICKED)
 
@@ -80,7 +81,7 @@ def test_picking_the_day_shown_by_default_still_counts_as_a_choice(
     demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch, YESTERDAY)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.date_input(key="as_of").set_value(PICKED).run()
     at.date_input(key="as_of").set_value(YESTERDAY).run()  # back to the day it showed
     clock.day = TODAY

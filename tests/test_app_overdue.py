@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from tests.utils.session import signed_in
 from tracker.services import progress
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
@@ -14,7 +15,7 @@ AS_OF = date(2026, 11, 23)
 
 
 def open_overdue_page(**state: Any) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state["as_of"] = AS_OF
     for key, value in state.items():
         at.session_state[key] = value

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from tests.utils.session import signed_in
 from tracker.catalogue import ORGANISATIONS_FILE, load_directory
 from tracker.rules import RAG_LABELS, RAG_ORDER
 from tracker.services import progress, setup
@@ -19,7 +20,7 @@ AS_OF = date(2026, 11, 23)
 
 
 def run_overview(**state: Any) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state["as_of"] = AS_OF
     for key, value in state.items():
         at.session_state[key] = value

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from tests.utils.session import signed_in
 from tracker.catalogue import UNVERIFIED_MARKER
 from tracker.rules import rules_text
 from tracker.services import progress
@@ -17,7 +18,7 @@ AS_OF = date(2026, 11, 23)
 
 
 def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state["as_of"] = AS_OF
     at.run()
     at.switch_page(f"../pages/{page}.py")

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
+from tests.utils.session import signed_in
+
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 PAGES = ("force", "recommendation", "overdue", "record", "about")
 
@@ -19,7 +21,7 @@ def closed_port() -> int:
 
 
 def test_a_database_with_no_updates_shows_guidance_on_every_page(loaded_engine: Engine) -> None:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state["as_of"] = date(2026, 11, 23)
     at.run()
     assert not at.exception, [e.message for e in at.exception]

@@ -1,14 +1,17 @@
 """The dashboard's entry point: `streamlit run tracker/app.py` (or `tracker serve`).
 
-Sets the page up, registers every page in pages/ with st.navigation, names the report and the
-as-of date in the sidebar, then runs the chosen page.
+Sets the page up, settles who is using it (sign-in, single sign-on or a demonstration user),
+registers only the pages in pages/ that user's role may use with st.navigation, names the report
+and the as-of date in the sidebar, then runs the chosen page. Until someone is signed in, the
+only page registered is the sign-in page (or the "ask your administrator" page).
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from tracker.ui import controls, data, navigation, panels
+from tracker.settings import get_settings
+from tracker.ui import controls, data, navigation, panels, session
 
 FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.png"
 
@@ -19,8 +22,22 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
-page = st.navigation(navigation.build_pages())
 tracker = data.connect(announce_problems=False)  # stops with a clear message if unreachable
+actor = session.resolve_actor(tracker.engine)
+if actor is None:
+    if get_settings().sign_in == "oidc":
+        gate = st.Page(session.show_single_sign_on_page, title="Sign in", url_path="sign-in")
+    else:
+
+        def sign_in() -> None:
+            session.show_sign_in_page(tracker.engine)
+
+        gate = st.Page(sign_in, title="Sign in", url_path="sign-in")
+    st.navigation([gate], position="hidden").run()
+    st.stop()
+
+page = st.navigation(navigation.build_pages(actor))
+session.show_signed_in(actor, tracker.engine, {o.id: o.name for o in data.organisations(tracker)})
 panels.show_report_line(
     tracker.report,
     controls.current_as_of() if navigation.uses_as_of(page) else None,

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -291,7 +291,12 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8501,
     address: Annotated[str, typer.Option("--address")] = "localhost",
     with_demo: Annotated[
-        bool, typer.Option("--demo", help="Load the demonstration data first.")
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demonstration data and open without sign-in, as a demonstration "
+            "viewer who can switch to a sample user of each role. Never for real data.",
+        ),
     ] = False,
 ) -> None:
     """Start the dashboard (headless) on the configured database."""
@@ -302,6 +307,23 @@ def serve(
             typer.echo(f"Demonstration data ready ({stored} updates added).")
     except (CatalogueError, LookupError) as exc:
         raise _fail(str(exc)) from None
+    settings = get_settings()
+    if (
+        not with_demo
+        and settings.sign_in == "local"
+        and not users.has_active_administrator(engine=_engine())
+    ):
+        raise _fail(
+            "Nobody can sign in: there is no active administrator. Create one with\n"
+            "  tracker users add USERNAME --role admin --password-stdin\n"
+            "(type the password, then press Ctrl-D), then run `tracker serve` again."
+        )
+    # Demonstration mode reaches the server only through its environment, which no browser can
+    # set; without --demo it is switched off even if the caller's environment had it on.
+    if with_demo:
+        os.environ["TRACKER_DEMO"] = "1"
+    else:
+        os.environ.pop("TRACKER_DEMO", None)
     app_file = Path(__file__).resolve().parent / "app.py"
     command = [
         sys.executable,
@@ -319,6 +341,169 @@ def serve(
     sys.stdout.flush()
     # Become the Streamlit server, so signals (Ctrl-C, a service manager's stop) reach it.
     os.execv(sys.executable, command)
+
+
+# --- tracker users ... ------------------------------------------------------------------------
+
+users_app = typer.Typer(
+    help="Tracker users: who may sign in, with which role and for which organisations.",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
+
+RoleOption = Annotated[str, typer.Option("--role", help="admin, monitor, editor or viewer.")]
+OrgOption = Annotated[
+    list[str] | None,
+    typer.Option("--org", help="An organisation an editor records for (repeat for more)."),
+]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise _fail("No password was given on standard input.")
+    return password
+
+
+def _user_line(user: users.UserRecord) -> str:
+    orgs = ", ".join(user.organisation_ids) if user.organisation_ids else "-"
+    state = "active" if user.active else "disabled"
+    until = user.locked_until
+    if until is not None and until.replace(tzinfo=until.tzinfo or UTC) > datetime.now(UTC):
+        state += f", locked until {until:%H:%M} UTC"
+    return (
+        f"{user.username}\t{user.role}\t{orgs}\t{user.email or '-'}\t{state}\t{user.display_name}"
+    )
+
+
+P2 = ParamSpec("P2")
+
+
+def _plain_user_errors(command: Callable[P2, None]) -> Callable[P2, None]:
+    """A refused or impossible change is a plain message, never a traceback."""
+
+    @wraps(command)
+    def run(*args: P2.args, **kwargs: P2.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except (AccessDeniedError, users.UserError) as exc:
+            raise _fail(str(exc)) from None
+
+    return run
+
+
+@users_app.command("add")
+@_plain_database_errors
+@_plain_user_errors
+def users_add(
+    username: Annotated[str, typer.Argument(help="Lower-case, e.g. jane.smith")],
+    role: RoleOption,
+    org: OrgOption = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Used to match single sign-on identities.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    password_stdin: PasswordStdin = False,
+    as_user: AsUser = None,
+) -> None:
+    """Add a user. Without --password-stdin they can only sign in through single sign-on."""
+    password = _password_from_stdin() if password_stdin else None
+    user = users.create_user(
+        engine=_engine(),
+        actor=_actor(as_user),
+        username=username,
+        role=role,
+        organisation_ids=org or [],
+        display_name=name,
+        email=email,
+        password=password,
+    )
+    typer.echo(f"Added {user.username} ({user.role}).")
+
+
+@users_app.command("list")
+@_plain_database_errors
+@_plain_user_errors
+def users_list(as_user: AsUser = None) -> None:
+    """List every user: username, role, organisations, email, state, display name."""
+    found = users.list_users(engine=_engine(), actor=_actor(as_user))
+    if not found:
+        typer.echo("No users yet: add the first administrator with `tracker users add`.")
+        return
+    typer.echo("username\trole\torganisations\temail\tstate\tname")
+    for user in found:
+        typer.echo(_user_line(user))
+
+
+@users_app.command("disable")
+@_plain_database_errors
+@_plain_user_errors
+def users_disable(username: str, as_user: AsUser = None) -> None:
+    """Stop a user signing in (and end their sessions); their history stays."""
+    users.set_active(engine=_engine(), actor=_actor(as_user), username=username, active=False)
+    typer.echo(f"Disabled {username}.")
+
+
+@users_app.command("enable")
+@_plain_database_errors
+@_plain_user_errors
+def users_enable(username: str, as_user: AsUser = None) -> None:
+    """Let a disabled user sign in again (and lift any lock-out)."""
+    users.set_active(engine=_engine(), actor=_actor(as_user), username=username, active=True)
+    typer.echo(f"Enabled {username}.")
+
+
+@users_app.command("set-role")
+@_plain_database_errors
+@_plain_user_errors
+def users_set_role(
+    username: str, role: RoleOption, org: OrgOption = None, as_user: AsUser = None
+) -> None:
+    """Change a user's role (an editor keeps their organisations unless --org is given)."""
+    user = users.set_role(
+        engine=_engine(),
+        actor=_actor(as_user),
+        username=username,
+        role=role,
+        organisation_ids=org,
+    )
+    typer.echo(f"{user.username} is now {user.role}.")
+
+
+@users_app.command("set-orgs")
+@_plain_database_errors
+@_plain_user_errors
+def users_set_orgs(
+    username: str,
+    org: Annotated[list[str], typer.Option("--org", help="Repeat for each organisation.")],
+    as_user: AsUser = None,
+) -> None:
+    """Replace the organisations an editor records for."""
+    user = users.set_organisations(
+        engine=_engine(), actor=_actor(as_user), username=username, organisation_ids=org
+    )
+    typer.echo(f"{user.username} records for {', '.join(user.organisation_ids)}.")
+
+
+@users_app.command("reset-password")
+@_plain_database_errors
+@_plain_user_errors
+def users_reset_password(
+    username: str, password_stdin: PasswordStdin = False, as_user: AsUser = None
+) -> None:
+    """Set a new password (read from standard input) and lift any lock-out."""
+    if not password_stdin:
+        raise _fail("Give the new password on standard input with --password-stdin.")
+    users.reset_password(
+        engine=_engine(),
+        actor=_actor(as_user),
+        username=username,
+        password=_password_from_stdin(),
+    )
+    typer.echo(f"New password set for {username}; they are signed out everywhere.")
 
 
 if __name__ == "__main__":

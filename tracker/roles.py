@@ -140,3 +140,16 @@ def _who(actor: Actor, names: Mapping[str, str]) -> str:
     if actor.role == Role.EDITOR:
         return "Editors with no organisation"
     return f"{actor.role.label}s"
+
+
+def may_ever(actor: Actor, action: Action) -> bool:
+    """Could this actor do this action for at least one organisation? (What a page offers.)"""
+    if action == Action.RECORD:
+        if actor.role == Role.EDITOR:
+            return bool(actor.organisation_ids)
+        return actor.role in (Role.ADMIN, Role.MONITOR)
+    return permits(actor, action)
+
+
+def may_record_for(actor: Actor, target: Target) -> bool:
+    return permits(actor, Action.RECORD, target)

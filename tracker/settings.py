@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     # Sign-in: "local" accounts in the tracker's database, or "oidc" single sign-on (st.login).
     sign_in: Literal["local", "oidc"] = "local"
+    # Demonstration mode: no sign-in, a switch to act as a sample user. Set only by
+    # `tracker serve --demo` (through the environment of the server process), never by a browser.
+    demo: bool = False
     # The OIDC claim that names a tracker user (matched to the user's email address).
     oidc_user_claim: str = "email"
     max_failed_sign_ins: int = Field(default=5, ge=1)

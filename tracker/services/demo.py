@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 from tracker import store
 from tracker.db import read_session, write_session
 from tracker.evidence import CheckedUpdate, fingerprint
+from tracker.roles import Role, local_operator
 from tracker.rules import Status
+from tracker.services import users
 
 DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
 
@@ -129,8 +131,45 @@ def plan_updates(
     return history
 
 
+# Sample users of each role for demonstration mode's switch. They have no password, so nobody
+# can sign in as one; only `tracker serve --demo` acts as them.
+VIEWER_SAMPLE = "demo.viewer"
+SAMPLE_USERS: dict[str, str] = {
+    VIEWER_SAMPLE: "Demonstration viewer (board member)",
+    "demo.kent": "Kent Police editor",
+    "demo.monitor": "National monitor",
+    "demo.admin": "Administrator",
+}
+_SAMPLE_ROLES: dict[str, tuple[Role, tuple[str, ...]]] = {
+    VIEWER_SAMPLE: (Role.VIEWER, ()),
+    "demo.kent": (Role.EDITOR, ("kent",)),
+    "demo.monitor": (Role.MONITOR, ()),
+    "demo.admin": (Role.ADMIN, ()),
+}
+
+
+def add_sample_users(*, engine: Engine) -> int:
+    """Create the demonstration's sample users that are missing; returns how many were added."""
+    added = 0
+    for username, (role, organisations) in _SAMPLE_ROLES.items():
+        if users.find_user(engine=engine, username=username) is not None:
+            continue
+        users.create_user(
+            engine=engine,
+            actor=local_operator(),
+            username=username,
+            role=role.value,
+            organisation_ids=organisations,
+            display_name=SAMPLE_USERS[username],
+        )
+        added += 1
+    return added
+
+
 def fill_demo(*, engine: Engine) -> tuple[int, int]:
-    """Add the demonstration updates; returns (stored now, already there)."""
+    """Add the demonstration updates and sample users; returns (updates stored now, already
+    there)."""
+    add_sample_users(engine=engine)
     with read_session(engine) as session:
         report = store.report_info(session=session)
         if report is None:

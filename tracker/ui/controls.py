@@ -4,7 +4,7 @@ Each keeps its value in ``st.session_state`` under a stable key (``persist_state
 the same date and filters follow the user from page to page.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 
 import streamlit as st
@@ -192,13 +192,28 @@ def _organisation_label(option: data.OrganisationOption) -> str:
 
 
 def show_organisation_picker(
-    tracker: data.Tracker, *, key: str, label: str = "Force or organisation"
+    tracker: data.Tracker,
+    *,
+    key: str,
+    label: str = "Force or organisation",
+    offered: Callable[[data.OrganisationOption], bool] | None = None,
+    preferred: Collection[str] = (),
 ) -> data.OrganisationOption:
     """Forces first (alphabetically), then local policing bodies and national bodies.
 
+    ``offered`` narrows the choice (for example to the organisations a user may record for);
+    ``preferred`` names the organisations to open on (a user's own) before anything is picked.
     Honours ``?org=<id>`` in the address and keeps it in step with the choice.
     """
-    options = {o.id: o for o in data.organisations(tracker)}
+    options = {o.id: o for o in data.organisations(tracker) if offered is None or offered(o)}
+    if not options:
+        st.info("There is no organisation here for you to choose.")
+        st.stop()
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+        first_own = next((o for o in options if o in preferred), None)
+        if first_own is not None:
+            st.session_state[key] = first_own
     seed_from_query(key, "org", options)
     chosen = st.selectbox(
         label,

@@ -6,6 +6,8 @@ from typing import NoReturn
 
 import streamlit as st
 
+from tracker.roles import Action, Actor, may_ever
+
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
@@ -15,6 +17,8 @@ class PageSpec:
     title: str
     url_path: str
     icon: str
+    # What a user must be able to do (for some organisation) to have this page at all.
+    needs: Action = Action.READ
 
     @property
     def path(self) -> Path:
@@ -26,7 +30,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
-    PageSpec("record.py", "Record an update", "record", ":material/edit_note:"),
+    PageSpec("record.py", "Record an update", "record", ":material/edit_note:", Action.RECORD),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
 )
 DEFAULT_PAGE = "overview"
@@ -46,7 +50,12 @@ def spec(url_path: str) -> PageSpec:
     raise LookupError(f"No page {url_path!r}.")
 
 
-def build_pages() -> list[st.Page]:
+def pages_for(actor: Actor) -> tuple[PageSpec, ...]:
+    """The pages this actor may use; no other page is registered, so no other can be reached."""
+    return tuple(page for page in PAGES if may_ever(actor, page.needs))
+
+
+def build_pages(actor: Actor) -> list[st.Page]:
     return [
         st.Page(
             page.path,
@@ -55,7 +64,7 @@ def build_pages() -> list[st.Page]:
             icon=page.icon,
             default=page.url_path == DEFAULT_PAGE,
         )
-        for page in PAGES
+        for page in pages_for(actor)
     ]
 
 

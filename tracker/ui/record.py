@@ -65,10 +65,13 @@ def files_key() -> str:
 
 
 def show_open_mode_notice() -> None:
+    """Only in demonstration mode: say that nobody signed in and anyone can act as anyone."""
+    if not get_settings().demo:
+        return
     st.info(
-        "**Open demonstration mode.** Until sign-in is added, anyone using this dashboard can "
-        "record an update for any organisation. Every update is kept, with the name given, and "
-        "nothing recorded can be changed or deleted: a correction is a new update.",
+        "**Demonstration mode.** Nobody signs in here: anyone using this dashboard can act as "
+        "any of the sample users (switch in the sidebar). Every update is kept, and nothing "
+        "recorded can be changed or deleted: a correction is a new update.",
         icon=":material/lock_open:",
     )
 
