@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.services import progress
 from tracker.ui import controls
 from tracker.ui.format import long_date, recorded_on, uk_time

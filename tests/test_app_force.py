@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.rules import RAG_LABELS, RAG_ORDER, Rag
 from tracker.services import progress
 

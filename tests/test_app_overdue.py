@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.services import progress
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.catalogue import ORGANISATIONS_FILE, load_directory
 from tracker.rules import RAG_LABELS, RAG_ORDER
 from tracker.services import progress, setup

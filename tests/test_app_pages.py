@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.catalogue import UNVERIFIED_MARKER
 from tracker.rules import rules_text
 from tracker.services import progress

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
-from tests.utils.session import signed_in
 from tracker.evidence import UpdateDraft
 from tracker.roles import Actor, Role
 from tracker.services import progress, updates

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
-
-from tests.utils.session import signed_in
+from utils.session import signed_in
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 PAGES = ("force", "recommendation", "overdue", "record", "about")

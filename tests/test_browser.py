@@ -99,8 +99,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, server: tuple[str, str]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 720})
+    # The demonstration's switch remembers its choice in a cookie: act as its administrator.
+    context.add_cookies([{"name": "tracker_demo_as", "value": "demo.admin", "url": server[0]}])
     page = context.new_page()
     yield page
     context.close()

@@ -2,11 +2,11 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.utils.factories import TEST_ADMIN
 from tracker.db import get_engine
 from tracker.roles import Actor, local_operator
 from tracker.services import users
 from tracker.ui.session import TOKEN_KEY
+from utils.factories import TEST_ADMIN
 
 
 def ensure_user(actor: Actor) -> None:
