@@ -233,6 +233,8 @@ def test_lock_out_after_repeated_failures_says_when_it_lifts(
     sign_in(page, base, "often.wrong")  # the right password, too late
     expect(problem).to_contain_text("locked", timeout=30_000)
     expect(page.locator(".st-key-signed_in")).to_have_count(0)
+    expect(page.get_by_label("Username")).to_be_visible()  # the form stays for another try
+    page.wait_for_selector(READY, timeout=60_000)
     screenshot(page, "signin-locked")
 
 
