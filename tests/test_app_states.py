@@ -75,7 +75,7 @@ def test_a_broken_recommendations_file_over_a_loaded_database_is_reported_once(
     broken = tmp_path / "recommendations.yaml"
     broken.write_text("report: [not, a, mapping]\n", encoding="utf-8")
     monkeypatch.setenv("TRACKER_CATALOGUE", str(broken))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
 
     assert not at.exception, [e.message for e in at.exception]
     assert len([e for e in at.error if "could not be loaded" in e.value]) == 1
