@@ -317,3 +317,31 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
 
     open_page(page, f"{base}/force?org={cell.organisation_id}&rec={cell.recommendation}")
     expect(page.locator("[data-testid='stMain']")).to_contain_text(narrative)
+
+
+def test_demo_mode_opens_as_a_viewer_with_a_labelled_switch_to_each_role(
+    server: tuple[str, str], browser: Browser
+) -> None:
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        open_page(page, base + "/")
+        expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
+        panel = page.locator(".st-key-signed_in")
+        expect(panel).to_contain_text("Demonstration mode: act as")
+        expect(panel).to_contain_text("Viewer")
+        nav = page.locator("[data-testid='stSidebarNav']")
+        expect(nav).not_to_contain_text("Record an update")
+
+        panel.get_by_role("combobox").click()
+        page.get_by_role("option", name="Kent Police editor").click()
+        wait_for_rerun(page)
+        expect(panel).to_contain_text("Editor for Kent Police")
+        expect(nav).to_contain_text("Record an update")
+        screenshot(page, "demo-switch")
+        page.reload()  # the choice is remembered
+        wait_for_rerun(page)
+        expect(page.locator(".st-key-signed_in")).to_contain_text("Editor for Kent Police")
+    finally:
+        context.close()

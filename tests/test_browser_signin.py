@@ -204,6 +204,8 @@ def test_reload_keeps_the_session_and_sign_out_ends_it(local: tuple[str, str], p
 
     page.locator(".st-key-signed_in").get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=30_000)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function("!document.cookie.includes('tracker_session=')")  # forgotten
     page.reload()
     page.wait_for_selector(READY, timeout=60_000)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

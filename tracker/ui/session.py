@@ -252,12 +252,13 @@ def show_signed_in(actor: Actor, engine: Engine, organisation_names: dict[str, s
                 on_change=_demo_switched,
                 help="This dashboard is running with demonstration data and no sign-in.",
             )
-        st.caption(f"Signed in as {plain(actor.display_name)}")
+        who = "Acting as" if settings.demo else "Signed in as"
+        st.caption(f"{who} {plain(actor.display_name)}")
         orgs = sorted(organisation_names.get(o, o) for o in actor.organisation_ids)
         role = actor.role.label + (f" for {', '.join(orgs)}" if orgs else "")
         st.caption(plain(role))
         if settings.demo:
-            pass
+            pass  # nobody signed in, so there is nothing to sign out of
         elif settings.sign_in == "oidc":
             st.button("Sign out", key=SIGN_OUT_KEY, on_click=st.logout)
         else:
