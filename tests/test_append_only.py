@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import exc, inspect, text
 from sqlalchemy.engine import Engine
+from utils.factories import count_rows, record
 
-from tests.utils.factories import count_rows, record
 from tracker.evidence import FileUpload
 
 RECORD_TABLES = ("evidence_update", "attachment", "review", "audit_event")

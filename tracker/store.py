@@ -419,15 +419,22 @@ def attachment_content(*, session: Session, attachment_id: int) -> tuple[Attachm
 
 # --- The evidence record -----------------------------------------------------------------
 
+# Any constant: the first key of the advisory locks that queue writers to one assignment.
+_ASSIGNMENT_LOCKS = 7_412_002
+
 
 def lock_assignment(*, session: Session, assignment_id: int) -> None:
-    """Hold the assignment's row until commit so competing writers queue (PostgreSQL).
+    """Competing writers to one assignment queue until commit (PostgreSQL).
 
-    On SQLite the write session already holds the database's write lock.
+    A transaction-scoped advisory lock, not ``SELECT … FOR UPDATE``: that needs UPDATE privilege
+    on the table, and the dashboard's database role may not change reference data. On SQLite the
+    write session already holds the database's write lock.
     """
-    session.exec(
-        select(Assignment.id).where(Assignment.id == assignment_id).with_for_update()
-    ).first()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :id)"),
+            {"space": _ASSIGNMENT_LOCKS, "id": assignment_id},
+        )
 
 
 def latest_recorded_update_id(*, session: Session, assignment_id: int) -> int | None:
