@@ -1,14 +1,17 @@
 """The audit trail page in AppTest: chain status at the top, filters, download, refusals."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
-from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows, record
+from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, count_rows, record
 
+from tracker.evidence import FileUpload
 from tracker.roles import Actor
+from tracker.services import redaction
 from tracker.services.access import AccessDeniedError
 from tracker.ui.session import ACTOR_KEY
 
@@ -72,3 +75,33 @@ def test_tampered_trail_is_named_at_the_top(loaded_engine: Engine) -> None:
     at = open_audit(MONITOR)
     assert not at.success
     assert f"broken at event {first}" in at.error[0].value
+
+
+def test_force_page_shows_a_redacted_narrative_and_file_as_redacted(loaded_engine: Engine) -> None:
+    done = record(
+        loaded_engine,
+        narrative="Names a child.",
+        attachments=(FileUpload("statement.pdf", b"%PDF-1.4 names"),),
+    )
+    redaction.redact_narrative(
+        engine=loaded_engine, actor=TEST_ADMIN, update_id=done.update_id, reason="Personal data"
+    )
+    with loaded_engine.connect() as conn:
+        file_id = conn.execute(text("SELECT id FROM attachment")).scalar_one()
+    redaction.redact_attachment(
+        engine=loaded_engine, actor=TEST_ADMIN, attachment_id=file_id, reason="Witness statement"
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["as_of"] = date(2026, 11, 23)
+    at.session_state["force_org"] = "kent"
+    at.run()
+    at.switch_page("../pages/force.py")
+    at.query_params = {"org": "kent", "rec": "R4"}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "Names a child" not in shown
+    assert "redacted on" in shown and "reason on the audit trail" in shown
+    assert "Narrative redacted on" in shown and "test\\.admin: Personal data" in shown
+    assert "statement\\.pdf redacted on" in shown and "Witness statement" in shown
+    assert not at.get("download_button")
