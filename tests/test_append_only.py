@@ -5,10 +5,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import exc, inspect, text
 from sqlalchemy.engine import Engine
 from utils.factories import count_rows, record
 
+from tracker.db import alembic_config, upgrade_schema
 from tracker.evidence import FileUpload
 
 RECORD_TABLES = ("evidence_update", "attachment", "review", "audit_event")
@@ -230,3 +232,11 @@ def test_a_redaction_happens_once_and_then_the_row_is_fixed_again(
             params,
         )
     assert _snapshot(loaded_engine, "evidence_update", row_id) == after
+
+
+def test_migration_0003_downgrades_and_upgrades_again(engine: Engine) -> None:
+    upgrade_schema(engine)
+    command.downgrade(alembic_config(engine), "0002")
+    assert "redacted_at" not in _columns(engine, "evidence_update")
+    command.upgrade(alembic_config(engine), "head")
+    assert "redacted_at" in _columns(engine, "attachment")
