@@ -113,10 +113,13 @@ def test_an_idle_session_returns_to_the_sign_in_form_saying_why(loaded_engine: E
     assert any("idle for more than 30 minutes" in i.value for i in at.info)
 
 
-def test_viewer_is_given_no_page_that_writes() -> None:
+def test_viewer_is_given_no_page_that_writes(loaded_engine: Engine) -> None:
     assert "record" not in {p.url_path for p in navigation.pages_for(VIEWER)}
     for actor in (TEST_ADMIN, MONITOR, KENT_EDITOR):
         assert "record" in {p.url_path for p in navigation.pages_for(actor)}
+    at = signed_in(fresh(), VIEWER).run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("../pages/record.py")  # not registered, so it cannot be opened
 
 
 def record_links_on_kent_force_page(actor: Actor) -> list[str]:

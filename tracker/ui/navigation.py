@@ -11,6 +11,9 @@ from tracker.roles import Action, Actor, may_ever
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
+ALL_ROLES: tuple[str, ...] = ("admin", "monitor", "editor", "viewer")
+
+
 @dataclass(frozen=True)
 class PageSpec:
     file: str
@@ -19,6 +22,9 @@ class PageSpec:
     icon: str
     # What a user must be able to do (for some organisation) to have this page at all.
     needs: Action = Action.READ
+    # Roles that have the page. Not access control on its own: the services the page calls
+    # check the role again.
+    roles: tuple[str, ...] = ALL_ROLES
 
     @property
     def path(self) -> Path:
@@ -32,6 +38,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:", Action.RECORD),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
+    PageSpec(
+        "audit.py", "Audit trail", "audit", ":material/fact_check:", roles=("admin", "monitor")
+    ),
 )
 DEFAULT_PAGE = "overview"
 # Pages whose figures answer for the as-of date.
@@ -50,9 +59,15 @@ def spec(url_path: str) -> PageSpec:
     raise LookupError(f"No page {url_path!r}.")
 
 
+def visible_to(page: PageSpec, role: str) -> bool:
+    return role in page.roles
+
+
 def pages_for(actor: Actor) -> tuple[PageSpec, ...]:
     """The pages this actor may use; no other page is registered, so no other can be reached."""
-    return tuple(page for page in PAGES if may_ever(actor, page.needs))
+    return tuple(
+        page for page in PAGES if visible_to(page, actor.role.value) and may_ever(actor, page.needs)
+    )
 
 
 def build_pages(actor: Actor) -> list[st.Page]:
