@@ -1,6 +1,7 @@
 """Review of claimed implementation through the service, on SQLite and PostgreSQL."""
 
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -27,9 +28,19 @@ def kent_r4(engine: Engine) -> progress.StatusRow:
     return row
 
 
-def claim(engine: Engine, **fields: object) -> int:
-    fields.setdefault("narrative", "Policy published; all staff in scope trained.")
-    return record(engine, status="implemented", evidence_date=date(2024, 2, 1), **fields).update_id
+def claim(
+    engine: Engine,
+    *,
+    organisation_id: str = "kent",
+    narrative: str = "Policy published; all staff in scope trained.",
+) -> int:
+    return record(
+        engine,
+        organisation_id=organisation_id,
+        status="implemented",
+        evidence_date=date(2024, 2, 1),
+        narrative=narrative,
+    ).update_id
 
 
 def audit_actions(engine: Engine) -> list[tuple[str, str, str]]:
@@ -83,12 +94,13 @@ def test_organisation_answers_a_returned_claim_with_a_new_update(loaded_engine: 
 def test_only_monitors_and_admins_review(loaded_engine: Engine, actor: Actor) -> None:
     update_id = claim(loaded_engine)
     events = count_rows(loaded_engine, "audit_event")
-    for attempt in (
+    attempts: list[Callable[[], int]] = [
         lambda: reviews.accept(engine=loaded_engine, actor=actor, update_id=update_id),
         lambda: reviews.return_claim(
             engine=loaded_engine, actor=actor, update_id=update_id, reason="No."
         ),
-    ):
+    ]
+    for attempt in attempts:
         with pytest.raises(AccessDeniedError, match="cannot review updates"):
             attempt()
         assert count_rows(loaded_engine, "review") == 0

@@ -133,3 +133,37 @@ def reviews_of(
     """The decisions on some updates (for showing them beside the evidence)."""
     with read_session(engine) as session:
         return dict(store_reviews.reviews_of(session=session, update_ids=update_ids))
+
+
+# Stable keys printed by `tracker review list` (JSON and CSV), in this order.
+QUEUE_KEYS: tuple[str, ...] = (
+    "update_id",
+    "recommendation",
+    "organisation",
+    "claimed_status",
+    "evidence_date",
+    "recorded_at",
+    "recorded_by",
+    "attachments",
+    "links",
+    "narrative",
+)
+
+
+def queue_records(items: list[store.UpdateRecord]) -> list[dict[str, object]]:
+    """The queue as plain rows (for the CLI's table, CSV and JSON)."""
+    return [
+        {
+            "update_id": u.id,
+            "recommendation": u.recommendation,
+            "organisation": u.organisation,
+            "claimed_status": u.status.value,
+            "evidence_date": u.evidence_date,
+            "recorded_at": u.recorded_at,
+            "recorded_by": u.recorded_by,
+            "attachments": len(u.attachments),
+            "links": " ".join(u.links),
+            "narrative": u.narrative,
+        }
+        for u in items
+    ]
