@@ -15,6 +15,8 @@ class PageSpec:
     title: str
     url_path: str
     icon: str
+    # The roles that may see the page (sign-in shows each user only theirs).
+    roles: tuple[str, ...] = ("admin", "monitor", "editor", "viewer")
 
     @property
     def path(self) -> Path:
@@ -26,6 +28,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
+    PageSpec(
+        "review.py", "Review queue", "review", ":material/fact_check:", roles=("admin", "monitor")
+    ),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:"),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
 )

@@ -13,7 +13,7 @@ import streamlit as st
 
 from tracker import store
 from tracker.evidence import ConflictError, FileUpload, UpdateDraft, UpdateRejectedError
-from tracker.rules import Status
+from tracker.rules import ReviewState, Status
 from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
@@ -199,6 +199,25 @@ def show_last_said(row: progress.StatusRow | None, latest: store.UpdateRecord | 
                 f"Rating today: {rag_tag_html(row.rag)} Deadline: {long_date(row.deadline)}",
                 unsafe_allow_html=True,
             )
+            show_review_state(row)
+
+
+def show_review_state(row: progress.StatusRow) -> None:
+    """Where the organisation's claim stands with the monitors; a returned claim's reason."""
+    if row.review == ReviewState.RETURNED:
+        st.warning(
+            "A monitor returned this claim. Answer the reason below with a new update.",
+            icon=":material/undo:",
+        )
+        st.text(row.return_reason or "")  # typed by a monitor: shown as text
+    elif row.review == ReviewState.AWAITING:
+        st.info(
+            f"Claimed {status_label(row.self_assessed_status).lower()}, awaiting review by a "
+            "monitor. Until it is accepted the figures count it as in progress.",
+            icon=":material/hourglass_top:",
+        )
+    elif row.review == ReviewState.ACCEPTED:
+        st.caption("A monitor has accepted this claim.")
 
 
 def show_record_form(
