@@ -169,10 +169,18 @@ def show_confirmation(tracker: data.Tracker) -> None:
         ),
     )
     rag = rows[0].rag if rows else None
+    waiting = bool(rows) and rows[0].review == ReviewState.AWAITING
+    counted = bool(rows) and rows[0].status == done.status
+    claim = (
+        " A monitor will review the claim; until it is accepted the figures count it as in "
+        "progress."
+        if waiting and not counted
+        else ""
+    )
     with st.container(key="record_confirmation"):
         st.success(
             f"**Update recorded** for {done.organisation} on {done.recommendation}. "
-            f"Status: {status_label(done.status)}."
+            f"Status: {status_label(done.status)}.{claim}"
             + (f" Rating as of today ({long_date(today)}): {rag_label(rag)}." if rag else ""),
             icon=":material/check_circle:",
         )
