@@ -297,14 +297,32 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
     open_page(page, f"{base}/record?org={cell.organisation_id}&rec={cell.recommendation}")
     page.locator(".st-key-record_status").get_by_text("Implemented", exact=True).click()
     page.locator(".st-key-record_narrative textarea").fill(narrative)
-    page.locator(".st-key-record_by input").fill("Alex Morgan, Head of Public Protection")
+    page.locator(".st-key-record_on_behalf_of input").fill("Alex Morgan, Head of Public Protection")
     page.get_by_role("button", name="Record update").click()
     confirmation = page.locator(".st-key-record_confirmation")
     expect(confirmation).to_be_visible(timeout=30_000)
     expect(confirmation).to_contain_text("Implemented")
     screenshot(page, "record-confirmed")
 
-    # The same running dashboard, no restart: every view reflects the new update.
+    # A claim counts once a monitor accepts it: until then it stays overdue.
+    assert len(cli_overdue(db_url, today)) == overdue_before
+    claim_id = max(
+        u.id
+        for u in progress.update_history(
+            engine=engine_for(db_url),
+            organisation_ids=[cell.organisation_id],
+            recommendation=cell.recommendation,
+        )
+    )
+    open_page(page, base + "/review")
+    claim = page.locator(f".st-key-claim_{claim_id}")
+    expect(claim).to_contain_text(narrative)
+    claim.locator(f".st-key-accept_{claim_id} button").click()
+    expect(page.locator(".st-key-review_outcome")).to_contain_text(
+        f"Update {claim_id} accepted.", timeout=30_000
+    )
+
+    # The same running dashboard, no restart: every view reflects the accepted claim.
     assert len(cli_overdue(db_url, today)) == overdue_before - 1
     open_page(page, base + "/")
     assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(overdue_before - 1)
