@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from tracker import store
+from tracker.store_redaction import RedactionMark
 from tracker.ui import data
 from tracker.ui.format import (
     UNVERIFIED_NOTE,
@@ -29,17 +30,29 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
+def redaction_note(what: str, mark: RedactionMark) -> str:
+    """Who blanked personal data, when and why (the content itself is gone)."""
+    return (
+        f"{what} redacted on {recorded_on(mark.redacted_at)} by {mark.redacted_by}: {mark.reason}"
+    )
+
+
 def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) -> None:
     """One update: evidence date, status, narrative, links, files and who recorded it."""
     with st.container(border=True):
         st.markdown(f"**{long_date(update.evidence_date)}** · {status_label(update.status)}")
         st.markdown(plain(update.narrative))
+        if update.redaction:
+            st.caption(plain(redaction_note("Narrative", update.redaction)))
         if update.links:
             st.markdown("Links: " + " · ".join(f"[{plain(link)}]({link})" for link in update.links))
         if update.revised_target_date:
             reason = f": {plain(update.revision_reason)}" if update.revision_reason else ""
             st.markdown(f"Revised target date {long_date(update.revised_target_date)}{reason}")
         for attachment in update.attachments:
+            if attachment.redaction:
+                st.caption(plain(redaction_note(attachment.filename, attachment.redaction)))
+                continue
             st.download_button(
                 f"{attachment.filename} ({_size(attachment.size_bytes)})",
                 data=data.attachment_loader(tracker, attachment.id),
