@@ -58,6 +58,17 @@ def test_review_list_shows_waiting_claims_in_every_format(loaded_engine: Engine)
     assert "Kent Police" in table.stdout and "Essex Police" in table.stdout
 
 
+def test_review_list_csv_holds_no_live_formula(loaded_engine: Engine) -> None:
+    record(
+        loaded_engine,
+        status="implemented",
+        evidence_date=date(2024, 2, 1),
+        narrative='=HYPERLINK("https://tracker.invalid","Evidence")',
+    )
+    (row,) = csv.DictReader(io.StringIO(run("review", "list", "--format", "csv").stdout))
+    assert row["narrative"] == '\'=HYPERLINK("https://tracker.invalid","Evidence")'
+
+
 def test_review_list_says_when_nothing_waits(loaded_engine: Engine) -> None:
     result = run("review", "list")
     assert result.exit_code == 0 and "No claims are waiting for review." in result.stdout

@@ -358,7 +358,7 @@ def review_list(
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(export.json_records(frame), indent=2))
     elif fmt == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(reviews.queue_csv(waiting), nl=False)
     elif frame.empty:
         typer.echo("No claims are waiting for review.")
     else:

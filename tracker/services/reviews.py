@@ -4,6 +4,8 @@ Reviews are appended, never edited. Each decision is checked against the role ru
 kept on the audit trail in the same transaction as the review itself.
 """
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -13,6 +15,7 @@ from tracker.db import read_session, write_session
 from tracker.rules import Decision
 from tracker.services import audit as audit_trail
 from tracker.services.access import Action, Actor, authorise
+from tracker.services.audit_log import neutralise
 from tracker.services.progress import NoCatalogueError
 
 MAX_REASON_LENGTH = 2000
@@ -167,3 +170,13 @@ def queue_records(items: list[store.UpdateRecord]) -> list[dict[str, object]]:
         }
         for u in items
     ]
+
+
+def queue_csv(items: list[store.UpdateRecord]) -> str:
+    """The queue as CSV, every cell safe to open in a spreadsheet (narratives are typed text)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=QUEUE_KEYS, lineterminator="\n")
+    writer.writeheader()
+    for row in queue_records(items):
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
+    return out.getvalue()
