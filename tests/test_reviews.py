@@ -151,6 +151,10 @@ def test_a_return_needs_a_reason_of_sensible_length(loaded_engine: Engine) -> No
             update_id=update_id,
             reason="x" * (reviews.MAX_REASON_LENGTH + 1),
         )
+    with pytest.raises(ReviewRefusedError, match="control characters"):
+        reviews.return_claim(
+            engine=loaded_engine, actor=MONITOR, update_id=update_id, reason="Bad\x1b[31m text"
+        )
     assert count_rows(loaded_engine, "review") == 0
 
 

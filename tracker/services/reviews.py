@@ -33,6 +33,10 @@ def _now() -> datetime:
 
 def _clean(text: str, *, field: str, limit: int) -> str:
     value = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if any((ord(c) < 32 and c not in "\t\n") or ord(c) == 127 for c in value):
+        raise ReviewRefusedError(
+            f"The {field} contains control characters: type or paste it again as plain text."
+        )
     if len(value) > limit:
         raise ReviewRefusedError(f"The {field} is too long: at most {limit:,} characters.")
     return value
