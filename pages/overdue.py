@@ -19,6 +19,7 @@ st.caption(
     "most overdue first."
 )
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
+panels.show_claims_rule()
 count, downloads = st.columns([1, 2], vertical_alignment="bottom")
 with count:
     panels.show_count(

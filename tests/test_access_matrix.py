@@ -18,7 +18,7 @@ from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, draft, wri
 from tracker.catalogue import load_directory
 from tracker.roles import Actor
 from tracker.services import audit as audit_trail
-from tracker.services import updates, users
+from tracker.services import progress, reviews, updates, users
 from tracker.services.access import AccessDeniedError
 
 ACTORS: dict[str, Actor] = {
@@ -79,6 +79,28 @@ def _with_target_user(change: Callable[[Engine, Actor], object]) -> Callable[...
     return act
 
 
+def _claim_id(engine: Engine) -> int:
+    """The claim every matrix database holds (Kent Police says R7 is implemented)."""
+    (claim,) = progress.update_history(
+        engine=engine, organisation_ids=["kent"], recommendation="R7"
+    )
+    return claim.id
+
+
+def _accept(engine: Engine, actor: Actor, _tmp: Path) -> None:
+    reviews.accept(engine=engine, actor=actor, update_id=_claim_id(engine))
+
+
+def _return(engine: Engine, actor: Actor, _tmp: Path) -> None:
+    reviews.return_claim(
+        engine=engine, actor=actor, update_id=_claim_id(engine), reason="Attach the audit."
+    )
+
+
+def _review_queue(engine: Engine, actor: Actor, _tmp: Path) -> None:
+    reviews.queue(engine=engine, actor=actor)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -93,6 +115,9 @@ CASES = (
     Case("record for a national body", _record("R1", "npcc"), frozenset({"admin", "monitor"})),
     Case("import own force's rows", _import(("Kent",)), frozenset({"admin", "kent_editor"})),
     Case("import with one foreign row", _import(("Kent", "Essex")), frozenset({"admin"})),
+    Case("accept a claim", _accept, frozenset({"admin", "monitor"})),
+    Case("return a claim", _return, frozenset({"admin", "monitor"})),
+    Case("read the review queue", _review_queue, frozenset({"admin", "monitor"}), writes=False),
     Case("create a user", _add_user, frozenset({"admin"})),
     Case(
         "list users",
@@ -153,6 +178,13 @@ def matrix_engine(loaded_engine: Engine) -> Engine:
         role="viewer",
         password="z" * 16,
     )
+    updates.record_update(
+        engine=loaded_engine,
+        actor=TEST_ADMIN,
+        recommendation="R7",
+        organisation_id="kent",
+        draft=draft(status="implemented", evidence_date=date(2024, 2, 1)),
+    )
     return loaded_engine
 
 
@@ -195,6 +227,7 @@ def test_every_write_is_on_the_audit_trail_and_the_chain_verifies(
     users.set_role(engine=matrix_engine, actor=TEST_ADMIN, username="target", role="monitor")
     with pytest.raises(AccessDeniedError):
         _record("R4", "essex")(matrix_engine, VIEWER, tmp_path)
+    _accept(matrix_engine, MONITOR, tmp_path)
     with matrix_engine.connect() as conn:
         actions = [
             (r.actor, r.action, r.outcome)
@@ -204,10 +237,12 @@ def test_every_write_is_on_the_audit_trail_and_the_chain_verifies(
         ]
     assert actions == [
         ("test.admin", "user_created", "done"),
+        ("test.admin", "update_recorded", "done"),  # the fixture's claim
         ("kent.editor", "update_recorded", "done"),
         ("test.admin", "updates_imported", "done"),
         ("test.admin", "user_role_changed", "done"),
         ("viewer", "record", "refused"),
+        ("monitor", "claim_accepted", "done"),
     ]
     result = audit_trail.verify(engine=matrix_engine)
-    assert result.ok and result.events_checked == 5
+    assert result.ok and result.events_checked == 7

@@ -79,7 +79,9 @@ def test_a_valid_update_is_stored_and_confirmed_with_its_new_rating(demo_engine:
     assert newest.status.value == "implemented"
     confirmation = " ".join(s.value for s in at.success)
     assert "Update recorded" in confirmation and "Implemented" in confirmation
-    assert "Blue – implemented" in confirmation
+    # A claim: R6 was due in April 2023, so until a monitor accepts it the rating stays red.
+    assert "until it is accepted the figures count it as in progress" in confirmation
+    assert "Red – overdue" in confirmation
     # The form is ready for the next update; the name is kept.
     assert at.text_area(key="record_narrative").value == ""
     assert at.text_input(key="record_on_behalf_of").value == NAME
@@ -159,12 +161,17 @@ def test_recording_changes_the_overdue_list_and_the_force_page_at_once(
     at.button(key="record_submit").click().run()
     assert not at.exception
 
+    # A claim of implementation stays on the overdue list until a monitor accepts it.
     at.switch_page("../pages/overdue.py").run()
     shown_after = int(next(m.value for m in at.metric if m.label == "Overdue assignments"))
-    assert shown_after == overdue_before - 1
+    assert shown_after == overdue_before
+    listed = at.dataframe[0].value
+    kent = listed[(listed["Organisation"] == "Kent Police") & (listed["No."] == 6)].iloc[0]
+    assert kent["Review"] == "Claimed – awaiting review"
 
     at.session_state["force_org"] = "kent"
     at.switch_page("../pages/force.py").run()
     assignments = at.dataframe[0].value
     r6 = assignments[assignments["No."] == 6].iloc[0]
-    assert r6["Status"] == "Implemented" and r6["RAG"] == "Blue – implemented"
+    assert (r6["Self-assessed status"], r6["Validated status"]) == ("Implemented", "In progress")
+    assert r6["Review"] == "Claimed – awaiting review" and r6["RAG"] == "Red – overdue"

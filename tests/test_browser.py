@@ -306,7 +306,25 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
     expect(confirmation).to_contain_text("Implemented")
     screenshot(page, "record-confirmed")
 
-    # The same running dashboard, no restart: every view reflects the new update.
+    # A claim counts once a monitor accepts it: until then it stays overdue.
+    assert len(cli_overdue(db_url, today)) == overdue_before
+    claim_id = max(
+        u.id
+        for u in progress.update_history(
+            engine=engine_for(db_url),
+            organisation_ids=[cell.organisation_id],
+            recommendation=cell.recommendation,
+        )
+    )
+    open_page(page, base + "/review")
+    claim = page.locator(f".st-key-claim_{claim_id}")
+    expect(claim).to_contain_text(narrative)
+    claim.locator(f".st-key-accept_{claim_id} button").click()
+    expect(page.locator(".st-key-review_outcome")).to_contain_text(
+        f"Update {claim_id} accepted.", timeout=30_000
+    )
+
+    # The same running dashboard, no restart: every view reflects the accepted claim.
     assert len(cli_overdue(db_url, today)) == overdue_before - 1
     open_page(page, base + "/")
     assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(overdue_before - 1)

@@ -2,9 +2,10 @@
 
 import json
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -14,7 +15,7 @@ from utils.factories import (
     TEST_ADMIN,
     count_updates,
     import_rows,
-    record,
+    record_accepted,
     sheet_row,
     write_csv,
 )
@@ -106,7 +107,9 @@ def test_status_gives_each_chief_constable_recommendation_a_row_for_all_43_force
 
 
 def test_status_reflects_a_recorded_update_as_of_the_date(loaded_engine: Engine) -> None:
-    record(loaded_engine, status="implemented", evidence_date=date(2023, 10, 30), narrative="Done.")
+    record_accepted(
+        loaded_engine, status="implemented", evidence_date=date(2023, 10, 30), narrative="Done."
+    )
     (before,) = run_json(
         "status", "--org", "Kent", "--recommendation", "4", "--as-of", "2023-10-29"
     )
@@ -203,10 +206,18 @@ def test_init_with_a_broken_catalogue_exits_nonzero_and_names_the_problem(
 # --- overdue --------------------------------------------------------------------------------
 
 
+def _uk_day(moment: Any) -> date:
+    when = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(ZoneInfo("Europe/London")).date()
+
+
 def overdue_by_the_rules(engine: Engine, as_of: date) -> Counter[tuple[str, str, str, int]]:
     """Overdue assignments worked out straight from the tables and the written rules:
     the latest update on or before the date (ties to the one recorded last) gives the status;
-    overdue when the deadline is before the date and the status is not closed."""
+    a claim (implemented, not applicable) stands only if accepted on or before the date (UK
+    time); overdue when the deadline is before the date and the status is not closed."""
     with engine.connect() as conn:
         assignments = conn.execute(
             text(
@@ -220,6 +231,12 @@ def overdue_by_the_rules(engine: Engine, as_of: date) -> Counter[tuple[str, str,
                 "SELECT assignment_id, evidence_date, recorded_at, id, status FROM evidence_update"
             )
         ).all()
+        accepted = {
+            uid: _uk_day(reviewed_at)
+            for uid, reviewed_at in conn.execute(
+                text("SELECT update_id, reviewed_at FROM review WHERE decision = 'accepted'")
+            )
+        }
     latest: dict[int, tuple[Any, ...]] = {}
     for aid, evidence, recorded, uid, status in updates:
         evidence_day = date.fromisoformat(str(evidence)[:10])
@@ -234,6 +251,8 @@ def overdue_by_the_rules(engine: Engine, as_of: date) -> Counter[tuple[str, str,
             continue
         due = date.fromisoformat(str(deadline)[:10])
         status = latest[aid][3] if aid in latest else "not_started"
+        if status in CLOSED and not accepted.get(latest[aid][2], date.max) <= as_of:
+            status = "in_progress"
         if due < as_of and status not in CLOSED:
             found[(code, name, status, (as_of - due).days)] += 1
     return found
@@ -269,7 +288,9 @@ def test_overdue_the_day_after_the_deadline_is_one_day_late(loaded_engine: Engin
 
 
 def test_implemented_assignment_drops_off_the_overdue_list(loaded_engine: Engine) -> None:
-    record(loaded_engine, status="implemented", evidence_date=date(2023, 11, 15), narrative="Done.")
+    record_accepted(
+        loaded_engine, status="implemented", evidence_date=date(2023, 11, 15), narrative="Done."
+    )
     args = ("overdue", "--org", "Kent", "--recommendation", "R4")
     assert len(run_json(*args, "--as-of", "2023-11-14")) == 1
     assert run_json(*args, "--as-of", "2023-11-15") == []

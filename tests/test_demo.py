@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy.engine import Engine
-from utils.factories import count_updates
+from utils.factories import count_rows, count_updates
 
 from tracker.catalogue import load_directory
 from tracker.db import upgrade_schema
@@ -76,3 +76,23 @@ def test_demo_updates_would_pass_the_checks_a_person_faces(demo_engine: Engine) 
     revised = [u for u in history if u.revised_target_date is not None]
     assert revised and all(u.revision_reason for u in revised)
     assert {u.source for u in history} == {"demo"}
+
+
+def test_demo_claims_are_mostly_accepted_some_returned_with_reasons_some_waiting(
+    demo_engine: Engine,
+) -> None:
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    reviews = Counter(r.review for r in rows)
+    assert reviews["accepted"] > reviews["returned"] > 0
+    assert reviews["awaiting_review"] > 0
+    returned = [r for r in rows if r.review == "returned"]
+    assert all(r.return_reason and r.status == "in_progress" for r in returned)
+    accepted = [r for r in rows if r.review == "accepted"]
+    assert all(r.status == r.self_assessed_status for r in accepted)
+
+
+def test_filling_the_demo_again_adds_no_reviews(demo_engine: Engine) -> None:
+    before = count_rows(demo_engine, "review")
+    assert before > 0
+    demo.fill_demo(engine=demo_engine)
+    assert count_rows(demo_engine, "review") == before

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
-from utils.factories import record
+from utils.factories import record, record_accepted
 
 from tracker.cli import app
 from tracker.evidence import FileUpload
@@ -53,7 +53,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @pytest.fixture
 def engine_with_updates(loaded_engine: Engine) -> Engine:
     record(loaded_engine, status="in_progress", evidence_date=date(2023, 9, 1), narrative="Plan.")
-    record(
+    record_accepted(
         loaded_engine,
         status="implemented",
         evidence_date=date(2024, 2, 1),

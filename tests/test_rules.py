@@ -7,12 +7,17 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from tracker.rules import (
+    RULES_TEXT,
     Assessment,
+    Decision,
     Rag,
+    ReviewFact,
+    ReviewState,
     Status,
     Thresholds,
     UpdateFact,
     assess,
+    claims_rule,
     days_overdue,
     is_overdue,
     latest_update,
@@ -32,13 +37,19 @@ def fact(
     evidence: date,
     recorded: datetime | None = None,
     revised: date | None = None,
+    reviews: tuple[ReviewFact, ...] | None = None,
 ) -> UpdateFact:
+    """An update; a claim (implemented, not applicable) is accepted the same day unless
+    ``reviews`` says otherwise."""
+    if reviews is None:
+        reviews = (ReviewFact(Decision.ACCEPTED, evidence),) if status.is_closed else ()
     return UpdateFact(
         id=uid,
         status=status,
         evidence_date=evidence,
         recorded_at=recorded or datetime.combine(evidence, datetime.min.time()),
         revised_target_date=revised,
+        reviews=reviews,
     )
 
 
@@ -323,3 +334,102 @@ def test_pure_module_imports_no_streamlit_or_database_library(module: str) -> No
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- Claims and review ---------------------------------------------------------------------
+
+CLAIMED_ON = date(2023, 9, 1)
+
+
+def test_unreviewed_claim_counts_as_in_progress_and_is_flagged() -> None:
+    updates = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=())]
+    result = assess_on(date(2023, 10, 10), updates)
+    assert result.status == Status.IN_PROGRESS
+    assert result.claimed_status == Status.IMPLEMENTED
+    assert result.review == ReviewState.AWAITING
+    assert result.rag == Rag.AMBER  # deadline within 30 days, as work in progress would be
+
+
+def test_unreviewed_claim_past_the_deadline_is_overdue() -> None:
+    updates = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=())]
+    result = assess_on(date(2023, 11, 5), updates)
+    assert result.overdue and result.rag == Rag.RED and result.days_overdue == 5
+
+
+def test_accepted_claim_counts_from_the_day_of_the_review_not_before() -> None:
+    accepted = (ReviewFact(Decision.ACCEPTED, date(2023, 11, 10)),)
+    updates = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=accepted)]
+    before = assess_on(date(2023, 11, 9), updates)
+    assert before.status == Status.IN_PROGRESS and before.review == ReviewState.AWAITING
+    assert before.overdue
+    on_the_day = assess_on(date(2023, 11, 10), updates)
+    assert on_the_day.status == Status.IMPLEMENTED and on_the_day.rag == Rag.COMPLETE
+    assert on_the_day.review == ReviewState.ACCEPTED and not on_the_day.overdue
+
+
+def test_returned_claim_shows_the_reason_and_stays_in_progress() -> None:
+    returned = (ReviewFact(Decision.RETURNED, date(2023, 9, 20), "No audit evidence attached"),)
+    updates = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=returned)]
+    result = assess_on(date(2023, 9, 25), updates)
+    assert result.status == Status.IN_PROGRESS
+    assert result.review == ReviewState.RETURNED
+    assert result.return_reason == "No audit evidence attached"
+    assert assess_on(date(2023, 9, 19), updates).return_reason is None
+
+
+def test_returned_then_claimed_again_then_accepted() -> None:
+    updates = [
+        fact(
+            1,
+            Status.IMPLEMENTED,
+            CLAIMED_ON,
+            reviews=(ReviewFact(Decision.RETURNED, date(2023, 9, 5), "Say what changed"),),
+        ),
+        fact(
+            2,
+            Status.IMPLEMENTED,
+            date(2023, 9, 12),
+            reviews=(ReviewFact(Decision.ACCEPTED, date(2023, 9, 20)),),
+        ),
+    ]
+    again = assess_on(date(2023, 9, 15), updates)
+    assert again.review == ReviewState.AWAITING and again.return_reason is None
+    assert again.status == Status.IN_PROGRESS
+    assert assess_on(date(2023, 9, 20), updates).status == Status.IMPLEMENTED
+
+
+def test_not_applicable_is_a_claim_too() -> None:
+    updates = [fact(1, Status.NOT_APPLICABLE, CLAIMED_ON, reviews=())]
+    result = assess_on(date(2023, 9, 10), updates)
+    assert result.status == Status.IN_PROGRESS and result.rag != Rag.NOT_APPLICABLE
+
+
+def test_open_statuses_need_no_review() -> None:
+    result = assess_on(date(2023, 9, 10), [fact(1, Status.IN_PROGRESS, CLAIMED_ON)])
+    assert result.review == ReviewState.NOT_A_CLAIM and result.status == Status.IN_PROGRESS
+
+
+def test_setting_counts_a_claim_as_soon_as_it_is_made() -> None:
+    updates = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=())]
+    result = assess_on(
+        date(2023, 11, 5), updates, thresholds=Thresholds(count_claimed_as_complete=True)
+    )
+    assert result.status == Status.IMPLEMENTED and result.rag == Rag.COMPLETE
+    assert not result.overdue
+    assert result.review == ReviewState.AWAITING  # still shown as awaiting review
+
+
+def test_rollup_counts_only_accepted_claims_as_implemented() -> None:
+    claimed = [fact(1, Status.IMPLEMENTED, CLAIMED_ON, reviews=())]
+    accepted = [fact(2, Status.IMPLEMENTED, CLAIMED_ON)]
+    on = date(2023, 9, 10)
+    assert rollup([assess_on(on, claimed), assess_on(on, accepted)]).implemented == 1
+    counted = Thresholds(count_claimed_as_complete=True)
+    both = [assess_on(on, claimed, thresholds=counted), assess_on(on, accepted, thresholds=counted)]
+    assert rollup(both).implemented == 2
+
+
+def test_rules_text_and_the_rule_in_force_line_name_the_setting() -> None:
+    assert "TRACKER_COUNT_CLAIMED_AS_COMPLETE" in RULES_TEXT
+    assert claims_rule(False) != claims_rule(True)
+    assert "accepted" in claims_rule(False)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import exc, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import col
-from utils.factories import count_rows, count_updates, record
+from utils.factories import count_rows, count_updates, record, record_accepted
 
 from tracker.catalogue import DEFAULT_CATALOGUE_FILE, CatalogueError
 from tracker.evidence import ConflictError, FileUpload, UpdateRejectedError
@@ -81,7 +81,9 @@ def kent_r4(engine: Engine, as_of: date) -> StatusRow:
 
 def test_status_rows_answer_as_of_the_date_asked(loaded_engine: Engine) -> None:
     record(loaded_engine, status="in_progress", evidence_date=date(2023, 9, 1))
-    record(loaded_engine, status="implemented", evidence_date=date(2024, 3, 1), narrative="Done.")
+    record_accepted(
+        loaded_engine, status="implemented", evidence_date=date(2024, 3, 1), narrative="Done."
+    )
 
     before = kent_r4(loaded_engine, date(2023, 8, 31))
     assert (before.status, before.last_update, before.never_reported) == ("not_started", None, True)
@@ -119,7 +121,7 @@ def test_correction_with_the_same_evidence_date_wins(loaded_engine: Engine) -> N
 def test_older_evidence_recorded_later_does_not_replace_newer_evidence(
     loaded_engine: Engine,
 ) -> None:
-    record(loaded_engine, status="implemented", evidence_date=date(2023, 10, 20))
+    record_accepted(loaded_engine, status="implemented", evidence_date=date(2023, 10, 20))
     record(loaded_engine, status="in_progress", evidence_date=date(2023, 6, 1), narrative="Old.")
     assert kent_r4(loaded_engine, date(2023, 11, 1)).status == "implemented"
     assert kent_r4(loaded_engine, date(2023, 7, 1)).status == "in_progress"

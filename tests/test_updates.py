@@ -133,7 +133,9 @@ def test_imported_updates_count_towards_status(
         as_of=date(2023, 11, 1),
         filters=Filters(organisation_ids=frozenset({"kent"}), recommendations=frozenset({"R4"})),
     )
-    assert (row.status, row.rag, row.last_update) == ("implemented", "complete", date(2023, 10, 30))
+    # A claim: the organisation's word is shown, the figures wait for a monitor.
+    assert (row.self_assessed_status, row.review) == ("implemented", "awaiting_review")
+    assert (row.status, row.last_update) == ("in_progress", date(2023, 10, 30))
     (update,) = progress.update_history(engine=loaded_engine, organisation_ids=["kent"])
     assert update.source == "import"
     assert (update.recorded_by, update.recorded_by_user) == ("Importer", "importer")

@@ -24,7 +24,17 @@ from tracker.catalogue import (
 )
 from tracker.db import describe_url, get_engine
 from tracker.evidence import error_message, parse_date
-from tracker.services import audit_log, demo, export, progress, redaction, setup, updates, users
+from tracker.services import (
+    audit_log,
+    demo,
+    export,
+    progress,
+    redaction,
+    reviews,
+    setup,
+    updates,
+    users,
+)
 from tracker.services.access import AccessDeniedError, Actor, local_operator
 from tracker.settings import get_settings
 
@@ -113,7 +123,7 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
             overdue=frame["overdue"].map({True: "yes", False: ""}),
             stale=frame["stale"].map({True: "stale", False: ""}),
             days_overdue=frame["days_overdue"].where(frame["days_overdue"] > 0, ""),
-        ).drop(columns=["never_reported", "verified"])
+        ).drop(columns=["never_reported", "verified", "return_reason"])
         with pd.option_context("display.max_rows", None, "display.width", 200):
             typer.echo(shown.fillna("").to_string(index=False))
         if not frame["verified"].all():
@@ -507,6 +517,83 @@ def users_reset_password(
         password=_password_from_stdin(),
     )
     typer.echo(f"New password set for {username}; they are signed out everywhere.")
+
+
+# --- review ---------------------------------------------------------------------------------
+
+review_app = typer.Typer(
+    help="Review claimed implementation: list the claims waiting, accept one, or return it.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("list")
+@_plain_database_errors
+def review_list(
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    as_user: AsUser = None,
+) -> None:
+    """Claims waiting for review, oldest first."""
+    try:
+        waiting = reviews.queue(engine=_engine(), actor=_actor(as_user))
+    except (AccessDeniedError, LookupError) as exc:
+        raise _fail(error_message(exc)) from None
+    frame = pd.DataFrame(reviews.queue_records(waiting), columns=list(reviews.QUEUE_KEYS))
+    if fmt == OutputFormat.json:
+        typer.echo(json.dumps(export.json_records(frame), indent=2))
+    elif fmt == OutputFormat.csv:
+        typer.echo(reviews.queue_csv(waiting), nl=False)
+    elif frame.empty:
+        typer.echo("No claims are waiting for review.")
+    else:
+        shown = frame.drop(columns=["narrative", "links", "recorded_at"])
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            typer.echo(shown.to_string(index=False))
+
+
+def _review(decide: Callable[[], int], update_id: int, done: str) -> None:
+    try:
+        decide()
+    except (AccessDeniedError, reviews.ReviewRefusedError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Update {update_id} {done}.")
+
+
+@review_app.command("accept")
+@_plain_database_errors
+def review_accept(
+    update_id: Annotated[int, typer.Argument(help="The update's id (see `tracker review list`).")],
+    note: Annotated[str, typer.Option("--note", help="A note kept with the decision.")] = "",
+    as_user: AsUser = None,
+) -> None:
+    """Accept a claim: it counts as complete from today."""
+    actor = _actor(as_user)
+    _review(
+        lambda: reviews.accept(engine=_engine(), actor=actor, update_id=update_id, note=note),
+        update_id,
+        "accepted",
+    )
+
+
+@review_app.command("return")
+@_plain_database_errors
+def review_return(
+    update_id: Annotated[int, typer.Argument(help="The update's id (see `tracker review list`).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why: the organisation sees this and answers it.")
+    ],
+    as_user: AsUser = None,
+) -> None:
+    """Return a claim to the organisation with the reason it must answer."""
+    actor = _actor(as_user)
+    _review(
+        lambda: reviews.return_claim(
+            engine=_engine(), actor=actor, update_id=update_id, reason=reason
+        ),
+        update_id,
+        "returned to the organisation",
+    )
 
 
 # --- Audit trail, redaction, database roles ---------------------------------------------------

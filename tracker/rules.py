@@ -64,8 +64,49 @@ RAG_ORDER: tuple[Rag, ...] = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.N
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The numbers and the one switch the rules take from the settings."""
+
     due_soon_days: int = 30
     stale_after_days: int = 90
+    # Off: a claimed implementation counts as complete only once a monitor accepts it.
+    count_claimed_as_complete: bool = False
+
+
+class Decision(StrEnum):
+    """A monitor's decision on a claim."""
+
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+class ReviewState(StrEnum):
+    """Where an update stands with the monitors, as of a date."""
+
+    NOT_A_CLAIM = "not_a_claim"  # an open status: nothing to review
+    AWAITING = "awaiting_review"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return REVIEW_LABELS[self]
+
+
+REVIEW_LABELS: dict[ReviewState, str] = {
+    ReviewState.NOT_A_CLAIM: "",
+    ReviewState.AWAITING: "Claimed – awaiting review",
+    ReviewState.ACCEPTED: "Accepted",
+    ReviewState.RETURNED: "Returned",
+}
+
+
+@dataclass(frozen=True)
+class ReviewFact:
+    """A monitor's decision on one update, on the (UK) date it was made."""
+
+    decision: Decision
+    reviewed_on: date
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +118,7 @@ class UpdateFact:
     evidence_date: date
     recorded_at: datetime
     revised_target_date: date | None = None
+    reviews: tuple[ReviewFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +137,15 @@ class Assessment:
     last_update_id: int | None
     revised_target_date: date | None
     days_since_update: int | None
+    # ``status`` above is the validated status (the one the figures count); this is what the
+    # organisation itself said (None: the same as ``status``).
+    self_assessed_status: Status | None = None
+    review: ReviewState = ReviewState.NOT_A_CLAIM
+    return_reason: str | None = None
+
+    @property
+    def claimed_status(self) -> Status:
+        return self.self_assessed_status or self.status
 
 
 def latest_update(updates: Iterable[UpdateFact], as_of: date) -> UpdateFact | None:
@@ -111,6 +162,35 @@ def latest_update(updates: Iterable[UpdateFact], as_of: date) -> UpdateFact | No
 def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
     latest = latest_update(updates, as_of)
     return latest.status if latest else Status.NOT_STARTED
+
+
+def review_as_of(update: UpdateFact, as_of: date) -> ReviewFact | None:
+    """The decision on an update known by ``as_of`` (the latest, if ever there were two)."""
+    known = [r for r in update.reviews if r.reviewed_on <= as_of]
+    return max(known, key=lambda r: r.reviewed_on) if known else None
+
+
+def review_state(update: UpdateFact | None, as_of: date) -> ReviewState:
+    if update is None or not update.status.is_closed:
+        return ReviewState.NOT_A_CLAIM
+    review = review_as_of(update, as_of)
+    if review is None:
+        return ReviewState.AWAITING
+    return ReviewState.ACCEPTED if review.decision == Decision.ACCEPTED else ReviewState.RETURNED
+
+
+def validated_status(
+    update: UpdateFact | None, as_of: date, *, count_claimed_as_complete: bool = False
+) -> Status:
+    """The status the figures count: a claim (implemented or not applicable) stands only once
+    accepted by ``as_of``; until then, or once returned, the work is taken as in progress."""
+    if update is None:
+        return Status.NOT_STARTED
+    if not update.status.is_closed or count_claimed_as_complete:
+        return update.status
+    if review_state(update, as_of) == ReviewState.ACCEPTED:
+        return update.status
+    return Status.IN_PROGRESS
 
 
 def is_overdue(deadline: date | None, status: Status, as_of: date) -> bool:
@@ -138,7 +218,11 @@ def assess(
     organisation that has never reported is stale once that is more than the stale period ago.
     """
     latest = latest_update(updates, as_of)
-    status = latest.status if latest else Status.NOT_STARTED
+    status = validated_status(
+        latest, as_of, count_claimed_as_complete=thresholds.count_claimed_as_complete
+    )
+    review = review_state(latest, as_of)
+    decision = review_as_of(latest, as_of) if latest else None
     overdue = is_overdue(deadline, status, as_of)
     last_update = latest.evidence_date if latest else None
     since = (as_of - (last_update or reporting_from)).days
@@ -173,6 +257,9 @@ def assess(
         last_update_id=latest.id if latest else None,
         revised_target_date=revised,
         days_since_update=(as_of - last_update).days if last_update else None,
+        self_assessed_status=latest.status if latest else Status.NOT_STARTED,
+        review=review,
+        return_reason=decision.reason if review == ReviewState.RETURNED and decision else None,
     )
 
 
@@ -255,9 +342,21 @@ it is shown beside it.
 the as-of date, or, if it has never been reported on, when the report was published more than \
 {stale} days before.
 
+**Claims and review.** An update saying *implemented* or *not applicable* is a claim. A monitor \
+accepts it, or returns it with a reason; the organisation answers a returned claim with a new \
+update. Each assignment shows two statuses side by side: the *self-assessed* status (what the \
+organisation said in its latest update) and the *validated* status. The validated status is the \
+self-assessed one, except that a claim counts only once a monitor has accepted it on or before \
+the as-of date; until then, and once returned, the validated status is *in progress*. The RAG \
+rating, the overdue list and the figures for implemented all follow the validated status, so an \
+unaccepted claim is rated as work in progress would be (red once past the deadline) and marked \
+*claimed – awaiting review* or *returned* beside it. An administrator may switch this off with \
+the setting `TRACKER_COUNT_CLAIMED_AS_COMPLETE=true`: then a claim counts as soon as it is made, \
+and every page says so.
+
 **RAG.** Each assignment gets one rating:
-- **Blue – implemented**: the latest status is implemented.
-- **Grey – not applicable**: the latest status is not applicable.
+- **Blue – implemented**: the validated status is implemented.
+- **Grey – not applicable**: the validated status is not applicable.
 - **Red – overdue**: overdue as above.
 - **Amber – at risk**: not overdue, but the deadline is within {soon} days, or the latest update \
 revised the target date beyond the deadline, or the assignment is stale.
@@ -268,6 +367,19 @@ any red makes it red, then any amber, then any green; it is blue only when every
 assignment is implemented. The counts beside each roll-up show how many assignments are in each \
 rating. Percentage implemented leaves out assignments marked not applicable.
 """
+
+
+def claims_rule(count_claimed_as_complete: bool) -> str:
+    """One line saying which rule for claimed implementation the figures follow."""
+    if count_claimed_as_complete:
+        return (
+            "Rule in force: a claimed implementation counts as complete as soon as it is made, "
+            "whether or not a monitor has reviewed it."
+        )
+    return (
+        "Rule in force: an implementation counts as complete only once a monitor has accepted "
+        "the claim."
+    )
 
 
 def rules_text(thresholds: Thresholds = Thresholds()) -> str:

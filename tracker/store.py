@@ -9,8 +9,9 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -25,9 +26,12 @@ from tracker.models import (
     Recommendation,
     Region,
     Report,
+    Review,
 )
-from tracker.rules import Status, UpdateFact
+from tracker.rules import Decision, ReviewFact, Status, UpdateFact
 from tracker.store_redaction import RedactionMark, redaction_mark
+
+UK_TIME = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,7 @@ def update_facts(
     )
     if assignment_ids is not None:
         query = query.where(col(EvidenceUpdate.assignment_id).in_(list(assignment_ids)))
+    decisions = review_facts(session=session)
     facts: dict[int, list[UpdateFact]] = defaultdict(list)
     for uid, aid, status, evidence_date, recorded_at, revised in session.connection().execute(
         query
@@ -327,9 +332,28 @@ def update_facts(
                 evidence_date=evidence_date,
                 recorded_at=recorded_at,
                 revised_target_date=revised,
+                reviews=decisions.get(uid, ()),
             )
         )
     return facts
+
+
+def uk_date(moment: datetime) -> date:
+    """The date in the UK of a stored moment (SQLite returns it without a zone: it is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK_TIME).date()
+
+
+def review_facts(*, session: Session) -> dict[int, tuple[ReviewFact, ...]]:
+    """Every review decision, by the update it is about."""
+    query = sa.select(
+        col(Review.update_id), col(Review.decision), col(Review.reviewed_at), col(Review.reason)
+    ).order_by(col(Review.id))
+    found: dict[int, list[ReviewFact]] = defaultdict(list)
+    for update_id, decision, reviewed_at, reason in session.connection().execute(query):
+        found[update_id].append(ReviewFact(Decision(decision), uk_date(reviewed_at), reason))
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def update_history(
@@ -502,6 +526,7 @@ class DataVersion(NamedTuple):
     last_update_id: int
     active_assignments: int
     reference: str  # digest of the report, regions, organisations and recommendations
+    reviews: int = 0  # a review changes the validated status without a new update
 
 
 def data_version(*, session: Session) -> DataVersion:
@@ -519,7 +544,10 @@ def data_version(*, session: Session) -> DataVersion:
     for model in (Report, Region, Organisation, Recommendation):
         for row in session.exec(select(model).order_by(col(model.id))):
             digest.update(repr(sorted(row.model_dump().items())).encode())
-    return DataVersion(int(updates), int(last_id or 0), int(active), digest.hexdigest()[:16])
+    reviews = session.exec(select(func.count(col(Review.id)))).one()
+    return DataVersion(
+        int(updates), int(last_id or 0), int(active), digest.hexdigest()[:16], int(reviews)
+    )
 
 
 @dataclass(frozen=True)

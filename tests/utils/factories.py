@@ -2,7 +2,7 @@
 
 import csv
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +10,13 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
+from tracker import store_reviews
 from tracker.catalogue import load_directory
+from tracker.db import write_session
 from tracker.evidence import UpdateDraft
 from tracker.models import EvidenceUpdate
 from tracker.roles import Actor, Role
+from tracker.rules import Decision
 from tracker.services.updates import UNCHECKED, RecordedUpdate, record_update
 
 IMPORT_COLUMNS: tuple[str, ...] = (
@@ -140,3 +143,31 @@ def record(
         draft=draft(**draft_fields),
         expected_last_update_id=expected_last_update_id,
     )
+
+
+def review_on(
+    engine: Engine,
+    update_id: int,
+    day: date,
+    *,
+    decision: Decision = Decision.ACCEPTED,
+    reason: str = "",
+) -> None:
+    """A monitor's decision dated ``day`` (noon UK time), written straight to the store, for
+    tests about status as of a date before today (the service always dates a review now)."""
+    with write_session(engine) as session:
+        store_reviews.append_review(
+            session=session,
+            update_id=update_id,
+            decision=decision,
+            reason=reason,
+            reviewed_by=MONITOR.username,
+            reviewed_at=datetime.combine(day, time(12, 0), tzinfo=UTC),
+        )
+
+
+def record_accepted(engine: Engine, **fields: Any) -> RecordedUpdate:
+    """Record a claim and have a monitor accept it on its evidence date."""
+    recorded = record(engine, **fields)
+    review_on(engine, recorded.update_id, fields.get("evidence_date", date(2024, 1, 15)))
+    return recorded

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 
-from tracker import store
+from tracker import store, store_reviews
 from tracker.db import read_session, write_session
 from tracker.evidence import CheckedUpdate, fingerprint
 from tracker.roles import Role, local_operator
-from tracker.rules import Status
+from tracker.rules import Decision, Status
 from tracker.services import users
 
 DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
@@ -60,6 +60,30 @@ ROLES = (
     "Performance lead",
     "Chief of staff",
 )
+
+
+# The sample monitor who reviews the demonstration claims.
+DEMO_MONITOR = "demo.monitor"
+RETURN_REASONS = (
+    "Please attach the internal audit or dip sample that shows the change is working.",
+    "The update describes a plan, not a change in practice: say what is now done differently.",
+    "Training figures cover only some of the staff in scope: confirm when the rest are trained.",
+)
+
+
+def plan_review(
+    record: store.AssignmentRecord, update: store.NewUpdate
+) -> tuple[Decision, datetime, str] | None:
+    """The sample monitor's decision on a demonstration claim: most accepted, some returned with
+    a reason, a few still waiting (None). Fixed by the assignment, so every run agrees."""
+    rng = random.Random(f"review:{record.recommendation}:{record.organisation_id}")
+    roll = rng.random()
+    reviewed_at = update.recorded_at + timedelta(days=rng.randint(5, 40))
+    if roll < 0.10 or reviewed_at.date() > DEMO_UNTIL:
+        return None
+    if roll < 0.18:
+        return Decision.RETURNED, reviewed_at, rng.choice(RETURN_REASONS)
+    return Decision.ACCEPTED, reviewed_at, ""
 
 
 def _profile(rng: random.Random) -> str:
@@ -176,6 +200,7 @@ def fill_demo(*, engine: Engine) -> tuple[int, int]:
             raise LookupError("Load the catalogue first: run `tracker init`.")
         records = store.assignment_records(session=session, report_id=report.id)
     pending: list[store.NewUpdate] = []
+    by_assignment = {r.assignment_id: r for r in records}
     for record in records:
         rng = random.Random(f"who:{record.organisation_id}")
         who = f"{rng.choice(ROLES)}, {record.organisation}"
@@ -212,5 +237,19 @@ def fill_demo(*, engine: Engine) -> tuple[int, int]:
             session=session, assignment_ids=[u.assignment_id for u in pending]
         )
         fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in existing]
-        store.append_updates(session=session, updates=fresh)
+        ids = store.append_updates(session=session, updates=fresh)
+        for update_id, update in zip(ids, fresh, strict=True):
+            if not update.status.is_closed:
+                continue
+            review = plan_review(by_assignment[update.assignment_id], update)
+            if review is not None:
+                decision, reviewed_at, reason = review
+                store_reviews.append_review(
+                    session=session,
+                    update_id=update_id,
+                    decision=decision,
+                    reason=reason,
+                    reviewed_by=DEMO_MONITOR,
+                    reviewed_at=reviewed_at,
+                )
     return len(fresh), len(pending) - len(fresh)

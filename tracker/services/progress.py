@@ -6,12 +6,13 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from tracker import store
+from tracker import rules, store
 from tracker.catalogue import OWNER_LABELS, Directory, Owner, normalise_recommendation_id
 from tracker.db import read_session
 from tracker.rules import (
     Assessment,
     Rag,
+    ReviewState,
     Rollup,
     Status,
     Thresholds,
@@ -74,6 +75,11 @@ class StatusRow:
     themes: tuple[str, ...]
     assignment_id: int
     last_update_id: int | None
+    # ``status`` is the validated status (the one the figures count); this is what the
+    # organisation said in its latest update, and where that stands with the monitors.
+    self_assessed_status: str = Status.NOT_STARTED.value
+    review: str = ReviewState.NOT_A_CLAIM.value
+    return_reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -94,14 +100,24 @@ STATUS_KEYS: tuple[str, ...] = (
     "never_reported",
     "region",
     "verified",
+    "self_assessed_status",
+    "review",
+    "return_reason",
 )
 
 
 def thresholds() -> Thresholds:
     settings = get_settings()
     return Thresholds(
-        due_soon_days=settings.due_soon_days, stale_after_days=settings.stale_after_days
+        due_soon_days=settings.due_soon_days,
+        stale_after_days=settings.stale_after_days,
+        count_claimed_as_complete=settings.count_claimed_as_complete,
     )
+
+
+def claims_rule() -> str:
+    """The line every page with figures shows: which rule for claims is in force."""
+    return rules.claims_rule(get_settings().count_claimed_as_complete)
 
 
 @dataclass(frozen=True)
@@ -172,6 +188,9 @@ def status_rows_from(
                 themes=record.themes,
                 assignment_id=record.assignment_id,
                 last_update_id=a.last_update_id,
+                self_assessed_status=a.claimed_status.value,
+                review=a.review.value,
+                return_reason=a.return_reason,
             )
         )
     return rows

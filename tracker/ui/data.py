@@ -18,7 +18,7 @@ from tracker import store
 from tracker.catalogue import CatalogueError, Directory
 from tracker.db import DatabaseUnavailableError, get_engine
 from tracker.evidence import UpdateDraft
-from tracker.services import progress, setup, updates
+from tracker.services import progress, reviews, setup, updates
 from tracker.services.access import Actor
 from tracker.services.updates import RecordedUpdate
 from tracker.settings import get_settings
@@ -294,3 +294,22 @@ def assigned_recommendations(
     records = snapshot(tracker).records
     codes = {r.recommendation for r in records if r.organisation_id == organisation_id}
     return [r for r in recommendations(tracker) if r.code in codes]
+
+
+# --- Review ------------------------------------------------------------------------------
+
+
+def review_queue(tracker: Tracker, *, actor: Actor) -> list[store.UpdateRecord]:
+    """Claims waiting for review, oldest first (not cached: it must show the latest decisions,
+    and a queue is short)."""
+    return reviews.queue(engine=tracker.engine, actor=actor)
+
+
+def accept_claim(tracker: Tracker, *, actor: Actor, update_id: int, note: str) -> int:
+    return reviews.accept(engine=tracker.engine, actor=actor, update_id=update_id, note=note)
+
+
+def return_claim(tracker: Tracker, *, actor: Actor, update_id: int, reason: str) -> int:
+    return reviews.return_claim(
+        engine=tracker.engine, actor=actor, update_id=update_id, reason=reason
+    )

@@ -12,7 +12,7 @@ from tracker.catalogue import (
     Owner,
     UnknownOrganisationError,
 )
-from tracker.rules import RAG_LABELS, RAG_SHORT, Rag, Status
+from tracker.rules import RAG_LABELS, RAG_SHORT, Rag, ReviewState, Status
 
 # Shown after a recommendation's title when its wording is not yet checked; always explained by
 # ``UNVERIFIED_NOTE`` nearby.
@@ -50,6 +50,12 @@ def recorded_on(moment: datetime) -> str:
 
 def status_label(status: str | Status) -> str:
     return Status(status).label
+
+
+def review_label(review: str | ReviewState, reason: str | None = None) -> str:
+    """Where a claim stands; a returned claim carries its reason (shown as text in tables)."""
+    label = ReviewState(review).label
+    return f"{label}: {reason}" if reason else label
 
 
 def rag_label(rag: str | Rag) -> str:

@@ -36,6 +36,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
+    PageSpec(
+        "review.py", "Review queue", "review", ":material/task_alt:", roles=("admin", "monitor")
+    ),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:", Action.RECORD),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
     PageSpec(

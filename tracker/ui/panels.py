@@ -8,6 +8,7 @@ import streamlit as st
 from tracker import store
 from tracker.catalogue import UNVERIFIED_MARKER, Directory
 from tracker.rules import Rollup
+from tracker.services import progress
 from tracker.services.progress import StatusRow, thresholds
 from tracker.ui import navigation
 from tracker.ui.charts import MatrixCell
@@ -31,6 +32,13 @@ def show_report_line(report: store.ReportInfo, as_of: date | None) -> None:
     if as_of is not None:
         line += f"  \nFigures as of {long_date(as_of)}"
     st.sidebar.markdown(line)
+    st.sidebar.caption(progress.claims_rule())
+
+
+def show_claims_rule() -> None:
+    """The one line that says which rule for claimed implementation the figures follow."""
+    with st.container(key="claims_rule"):
+        st.caption(progress.claims_rule())
 
 
 def show_headline_metrics(rollup: Rollup, *, recommendations: int) -> None:
@@ -51,6 +59,7 @@ def show_headline_metrics(rollup: Rollup, *, recommendations: int) -> None:
         "share of the assignments that apply. Overdue: past the deadline and not implemented. "
         f"Stale: open with no update for more than {thresholds().stale_after_days} days."
     )
+    show_claims_rule()
 
 
 def show_drilldown(cell: MatrixCell | None, rows: Sequence[StatusRow]) -> None:
@@ -80,6 +89,11 @@ def show_drilldown(cell: MatrixCell | None, rows: Sequence[StatusRow]) -> None:
         st.markdown(rag_tag_html(row.rag), unsafe_allow_html=True)
         facts = [
             f"Status: {status_label(row.status)}",
+            *(
+                [f"Organisation says: {status_label(row.self_assessed_status)}"]
+                if row.review != "not_a_claim"
+                else []
+            ),
             f"Deadline: {long_date(row.deadline)}",
             "Last update: " + (long_date(row.last_update) if row.last_update else "never reported"),
         ]
@@ -131,6 +145,7 @@ def show_compact_metrics(rollup: Rollup) -> None:
     top[1].metric("Implemented", percent(rollup.percent_implemented), border=True)
     bottom[0].metric("Overdue", rollup.overdue, border=True)
     bottom[1].metric("Stale", rollup.stale, border=True)
+    show_claims_rule()
 
 
 def show_count(label: str, value: int, *, key: str, help_text: str | None = None) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from tracker import store
 from tracker.evidence import ConflictError, FileUpload, UpdateDraft, UpdateRejectedError
-from tracker.rules import Status
+from tracker.rules import ReviewState, Status
 from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
@@ -172,10 +172,18 @@ def show_confirmation(tracker: data.Tracker) -> None:
         ),
     )
     rag = rows[0].rag if rows else None
+    waiting = bool(rows) and rows[0].review == ReviewState.AWAITING
+    counted = bool(rows) and rows[0].status == done.status
+    claim = (
+        " A monitor will review the claim; until it is accepted the figures count it as in "
+        "progress."
+        if waiting and not counted
+        else ""
+    )
     with st.container(key="record_confirmation"):
         st.success(
             f"**Update recorded** for {done.organisation} on {done.recommendation}. "
-            f"Status: {status_label(done.status)}."
+            f"Status: {status_label(done.status)}.{claim}"
             + (f" Rating as of today ({long_date(today)}): {rag_label(rag)}." if rag else ""),
             icon=":material/check_circle:",
         )
@@ -202,6 +210,25 @@ def show_last_said(row: progress.StatusRow | None, latest: store.UpdateRecord | 
                 f"Rating today: {rag_tag_html(row.rag)} Deadline: {long_date(row.deadline)}",
                 unsafe_allow_html=True,
             )
+            show_review_state(row)
+
+
+def show_review_state(row: progress.StatusRow) -> None:
+    """Where the organisation's claim stands with the monitors; a returned claim's reason."""
+    if row.review == ReviewState.RETURNED:
+        st.warning(
+            "A monitor returned this claim. Answer the reason below with a new update.",
+            icon=":material/undo:",
+        )
+        st.text(row.return_reason or "")  # typed by a monitor: shown as text
+    elif row.review == ReviewState.AWAITING:
+        st.info(
+            f"Claimed {status_label(row.self_assessed_status).lower()}, awaiting review by a "
+            "monitor. Until it is accepted the figures count it as in progress.",
+            icon=":material/hourglass_top:",
+        )
+    elif row.review == ReviewState.ACCEPTED:
+        st.caption("A monitor has accepted this claim.")
 
 
 def show_record_form(

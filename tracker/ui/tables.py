@@ -16,6 +16,7 @@ from tracker.ui.format import (
     kind_label,
     owner_label,
     rag_label,
+    review_label,
     status_label,
     titled,
 )
@@ -33,7 +34,9 @@ COLUMN_NAMES: dict[str, str] = {
     "organisation_kind": "Kind of organisation",
     "region": "Region",
     "owner": "Owner group",
-    "status": "Status",
+    "self_assessed_status": "Self-assessed status",
+    "status": "Validated status",
+    "review": "Review",
     "rag": "RAG",
     "deadline": "Deadline",
     "days_overdue": "Days overdue",
@@ -46,7 +49,9 @@ COLUMN_NAMES: dict[str, str] = {
 ASSIGNMENT_COLUMNS = (
     "recommendation",
     "recommendation_title",
+    "self_assessed_status",
     "status",
+    "review",
     "rag",
     "deadline",
     "days_overdue",
@@ -60,7 +65,9 @@ OVERDUE_COLUMNS = (
     "recommendation_title",
     "days_overdue",
     "deadline",
+    "self_assessed_status",
     "status",
+    "review",
     "last_update",
     "stale",
     "never_reported",
@@ -71,7 +78,9 @@ OVERDUE_COLUMNS = (
 ORGANISATION_COLUMNS = (
     "organisation",
     "rag",
+    "self_assessed_status",
     "status",
+    "review",
     "last_update",
     "days_overdue",
     "stale",
@@ -79,7 +88,7 @@ ORGANISATION_COLUMNS = (
     "organisation_kind",
 )
 # Left out of a table when no row has a value (national bodies have no region; few revise dates).
-OPTIONAL_COLUMNS = ("Region", "Revised target", "Kind of organisation")
+OPTIONAL_COLUMNS = ("Region", "Revised target", "Kind of organisation", "Review")
 
 
 def _date_column(label: str, help_text: str | None = None) -> Any:
@@ -105,6 +114,16 @@ COLUMN_CONFIG: dict[str, Any] = {
     ),
     "% implemented": st.column_config.NumberColumn("% implemented", format="%.0f%%"),
     "Evidence": st.column_config.TextColumn("Evidence", width="large"),
+    "Validated status": st.column_config.TextColumn(
+        "Validated status",
+        help="What the figures count: a claim of implementation counts once a monitor accepts it",
+    ),
+    "Self-assessed status": st.column_config.TextColumn(
+        "Self-assessed status", help="What the organisation said in its latest update"
+    ),
+    "Review": st.column_config.TextColumn(
+        "Review", help="Where a claim stands with the monitors; a returned claim gives the reason"
+    ),
     "Links": st.column_config.TextColumn("Links", width="medium"),
 }
 
@@ -120,7 +139,9 @@ def status_table_frame(rows: Sequence[StatusRow], columns: Sequence[str]) -> pd.
             "organisation_kind": kind_label(row.organisation_kind),
             "region": row.region or "",
             "owner": owner_label(row.owner),
+            "self_assessed_status": status_label(row.self_assessed_status),
             "status": status_label(row.status),
+            "review": review_label(row.review, row.return_reason),
             "rag": rag_label(row.rag),
             "deadline": row.deadline,
             "days_overdue": row.days_overdue or None,
