@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
-from utils.factories import MONITOR, VIEWER, count_rows, record
+from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows, record
 from utils.session import signed_in
 
 from tracker.roles import Actor
@@ -82,10 +82,13 @@ def test_return_without_a_reason_is_refused_on_the_page(loaded_engine: Engine) -
     assert r4["Self-assessed status"] == "Implemented"
     assert r4["Validated status"] == "In progress"
     assert r4["Review"] == "Returned: Attach the audit report."
-    at.session_state["record_org"] = "kent"
-    at.session_state["record_rec"] = "R4"
-    at.switch_page("../pages/record.py").run()
-    assert "Attach the audit report." in [t.value for t in at.text]
+    # The record form is Kent's own editor's (a monitor records only for national bodies).
+    editor = signed_in(AppTest.from_file(APP, default_timeout=60), KENT_EDITOR)
+    editor.session_state["as_of"] = TODAY
+    editor.session_state["record_rec"] = "R4"
+    editor.run()
+    editor.switch_page("../pages/record.py").run()
+    assert "Attach the audit report." in [t.value for t in editor.text]
 
 
 def test_viewer_sees_no_queue_and_writes_nothing(loaded_engine: Engine) -> None:
