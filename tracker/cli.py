@@ -251,11 +251,19 @@ def overdue(
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX of updates.")],
     as_user: AsUser = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The worksheet to read, when a workbook has several."),
+    ] = None,
 ) -> None:
     """Import updates from a file: all rows or none; importing the same file again adds nothing."""
     try:
         result = updates.import_file(
-            engine=_engine(), actor=_actor(as_user), path=file, directory=setup.directory()
+            engine=_engine(),
+            actor=_actor(as_user),
+            path=file,
+            directory=setup.directory(),
+            sheet=sheet,
         )
     except AccessDeniedError as exc:
         raise _fail(str(exc)) from None
@@ -267,6 +275,12 @@ def import_command(
         f"{file}: {result.rows} rows read, {result.stored} updates stored, "
         f"{result.already_recorded} already recorded."
     )
+    if result.went_back:
+        rows = ", ".join(str(n) for n in result.went_back)
+        typer.echo(
+            f"Row(s) {rows} said again what an earlier update said after a later update had "
+            "changed it: they were stored as new updates, so those statuses went back."
+        )
 
 
 @app.command("export")
