@@ -21,7 +21,7 @@ from tracker.catalogue import (
     UnknownOrganisationError,
     UnknownRegionError,
 )
-from tracker.db import describe_url, get_engine
+from tracker.db import DatabaseUnavailableError, describe_url, get_engine
 from tracker.evidence import error_message, parse_date
 from tracker.services import demo, export, progress, setup, updates, users
 from tracker.services.access import AccessDeniedError, Actor, local_operator
@@ -77,8 +77,14 @@ def _plain_database_errors(command: Callable[P, R]) -> Callable[P, R]:
         url = describe_url(get_settings().database_url)
         try:
             return command(*args, **kwargs)
-        except ArgumentError as exc:
-            raise _fail(f"{url} is not a database URL this tracker can use: {exc}") from None
+        except ArgumentError:
+            # The driver's own message can repeat the URL, password and all: not shown.
+            raise _fail(
+                f"{url} is not a database URL this tracker can use; write it as "
+                "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+            ) from None
+        except DatabaseUnavailableError as exc:
+            raise _fail(f"Cannot use the database {url}: {exc}") from None
         except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise _fail(f"Cannot use the database {url}: {reason}") from None
@@ -102,7 +108,7 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(export.json_records(frame), indent=2))
     elif fmt == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(export.csv_bytes(frame).decode("utf-8"), nl=False)
     else:
         if frame.empty:
             typer.echo("No assignments match.")
