@@ -63,7 +63,10 @@ def check_url(link: str) -> str:
     if len(link) > MAX_LINK:
         raise TextError(f"a link longer than {MAX_LINK:,} characters is not accepted")
     if _CONTROL.search(link) or any(c.isspace() for c in link):
-        raise TextError(f"{link[:80]!r} contains spaces or control characters")
+        raise TextError(
+            f"{link[:80]!r} is not a web address: it contains spaces or control characters; "
+            "give each link on its own line, starting http:// or https://"
+        )
     try:
         parts = urlsplit(link)
         port = parts.port
