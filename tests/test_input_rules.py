@@ -368,7 +368,7 @@ def test_replaying_a_history_that_ends_on_the_latest_update_stores_nothing(
     loaded_engine: Engine, tmp_path: Path
 ) -> None:
     first = import_rows(1)[0]
-    second = dict(first, status="not_started", narrative="Training paused.", evidence_date="2024-02-01")
+    second = dict(first, status="not_started", narrative="Paused.", evidence_date="2024-02-01")
     path = write_csv(tmp_path / "history.csv", [first, second])
     assert do_import(loaded_engine, path).stored == 2
     again = do_import(loaded_engine, path)
@@ -434,7 +434,7 @@ def test_too_many_files_or_too_many_bytes_in_one_update_are_refused(
 
 # --- Exports ---------------------------------------------------------------------------------
 
-HOSTILE_CELLS = ["=HYPERLINK(\"https://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+HOSTILE_CELLS = ['=HYPERLINK("https://evil.example")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 
 
 def test_safe_cell_neutralises_formulas_and_control_characters() -> None:
@@ -467,7 +467,7 @@ def test_exports_hold_no_live_formula(loaded_engine: Engine, tmp_path: Path) -> 
             column = header.index("narrative")
             narratives = [r[column] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert "ctrlchar" in narratives
-    assert "'=HYPERLINK(\"https://evil.example\") evidence" in narratives
+    assert '\'=HYPERLINK("https://evil.example") evidence' in narratives
     assert "'-2+3 evidence" in narratives
     paths = export.write_export(tables, fmt="csv", out=tmp_path / "e.csv")
     updates_csv = next(p for p in paths if p.name.endswith("-updates.csv"))
@@ -510,7 +510,7 @@ def test_catalogue_with_an_impossible_date_is_refused_naming_entry_and_field(
 
 
 def test_catalogue_text_follows_the_same_rules_as_typed_text(tmp_path: Path) -> None:
-    path = _catalogue_with(tmp_path, "  - id: R2\n", "  - id: R2\n    summary: \"Bell\\a\"\n")
+    path = _catalogue_with(tmp_path, "  - id: R2\n", '  - id: R2\n    summary: "Bell\\a"\n')
     with pytest.raises(CatalogueError) as info:
         load_catalogue(path)
     message = str(info.value)
@@ -533,9 +533,7 @@ def test_bad_database_urls_get_a_plain_message_without_the_password(url: str) ->
     result = CliRunner().invoke(app, ["--db", url, "status"])
     assert result.exit_code == 1
     assert "s3cret-pw" not in result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(
-        result.exception, SystemExit
-    )
+    assert isinstance(result.exception, SystemExit)  # a plain exit, not a traceback
     assert "database" in result.output.lower()
 
 
