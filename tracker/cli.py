@@ -322,7 +322,7 @@ def serve(
             typer.echo(f"Demonstration data ready ({stored} updates added).")
     except (CatalogueError, LookupError) as exc:
         raise _fail(str(exc)) from None
-    app_file = Path(__file__).resolve().parent / "app.py"
+    app_file = Path(__file__).resolve().parent / "server.py"  # app.py with security headers
     command = [
         sys.executable,
         "-m",
