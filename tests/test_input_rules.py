@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from utils.factories import count_updates, import_rows, record, write_csv, write_xlsx
@@ -548,3 +550,46 @@ def test_sqlite_file_is_readable_only_by_its_owner(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(path.parent.parent).st_mode) == 0o700
+
+
+# --- All or nothing --------------------------------------------------------------------------
+
+VALID_POOL = import_rows(120)
+SPOILERS: dict[str, dict[str, str]] = {
+    "status": {"status": "finished"},
+    "organisation": {"organisation": "Kentt Police Force"},
+    "narrative": {"narrative": "Bell\x07 rung"},
+    "evidence_date": {"evidence_date": "2099-01-01"},
+}
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, len(VALID_POOL) - 1), st.sampled_from([None, *SPOILERS])),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda pick: pick[0],
+    )
+)
+def test_importer_stores_every_row_or_none(
+    loaded_engine: Engine, tmp_path: Path, picks: list[tuple[int, str | None]]
+) -> None:
+    rows = [dict(VALID_POOL[index], **SPOILERS.get(spoil or "", {})) for index, spoil in picks]
+    bad_rows = {position + 2 for position, (_, spoil) in enumerate(picks) if spoil}
+    path = write_csv(tmp_path / "mix.csv", rows)
+    before = count_updates(loaded_engine)
+    try:
+        result = do_import(loaded_engine, path)
+    except ImportRejectedError as exc:
+        assert bad_rows, "a file of valid rows was refused"
+        assert {p.row for p in exc.problems} == bad_rows  # every bad row named, no good one
+        assert count_updates(loaded_engine) == before
+        return
+    assert not bad_rows
+    assert result.stored + result.already_recorded == len(rows)
+    assert count_updates(loaded_engine) == before + result.stored
