@@ -4,6 +4,7 @@ every page shows typed values as text (``st.text``), never as Markdown."""
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import record
@@ -113,3 +114,16 @@ def test_history_shows_typed_values_as_text_never_as_markdown(demo_engine: Engin
     # The only Markdown holding the foreign host is the checked link, shown as itself.
     assert [m for m in markdown if "evil.example" in m] == ["<https://evil.example/report>"]
     assert not any(":red[" in m for m in markdown)
+
+
+def test_dashboard_with_a_bad_database_url_says_so_without_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for url in ("postgresql://tracker:s3cret-pw@localhost:notaport/db", "mysql://t:s3cret-pw@h/db"):
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        shown = [e.value for e in (*at.error, *at.code, *at.markdown)]
+        assert any("cannot reach its database" in s for s in shown), shown
+        assert not any("s3cret-pw" in s for s in shown), shown
