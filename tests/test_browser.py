@@ -372,3 +372,24 @@ def test_typed_values_are_shown_as_text_and_nothing_leaves_for_another_host(
     assert headers.get("x-content-type-options") == "nosniff"
     assert headers.get("content-disposition", "").startswith("attachment")
     assert not foreign, foreign
+
+
+def test_a_file_whose_content_is_not_its_type_blocks_the_update_naming_the_file(
+    server: tuple[str, str], page: Page, tmp_path: Path
+) -> None:
+    base, db_url = server
+    fake = tmp_path / "minutes.pdf"
+    fake.write_bytes(b"MZ" + bytes(200))  # a Windows program named .pdf
+    before = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
+
+    open_page(page, f"{base}/record?org=essex&rec=R4")
+    page.locator(".st-key-record_narrative textarea").fill("Minutes of the board attached.")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(fake))
+    expect(page.get_by_text("minutes.pdf")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Record update").click()
+    wait_for_rerun(page)
+    alerts = page.locator("[data-testid='stAlertContentError']")
+    expect(alerts.first).to_contain_text("The update was not recorded", timeout=30_000)
+    expect(alerts.filter(has_text="minutes.pdf: named .pdf but its content is")).to_have_count(1)
+    after = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
+    assert after == before
