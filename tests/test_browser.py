@@ -378,12 +378,23 @@ def test_a_file_whose_content_is_not_its_type_blocks_the_update_naming_the_file(
     server: tuple[str, str], page: Page, tmp_path: Path
 ) -> None:
     base, db_url = server
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            foreign.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
+    link = "https://x.example/a :red[Go] ![p](https://evil.example/p.png)"
     fake = tmp_path / "minutes.pdf"
     fake.write_bytes(b"MZ" + bytes(200))  # a Windows program named .pdf
     before = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
 
     open_page(page, f"{base}/record?org=essex&rec=R4")
     page.locator(".st-key-record_narrative textarea").fill("Minutes of the board attached.")
+    page.locator(".st-key-record_links textarea").fill(link)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(fake))
     expect(page.get_by_text("minutes.pdf")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Record update").click()
@@ -391,5 +402,10 @@ def test_a_file_whose_content_is_not_its_type_blocks_the_update_naming_the_file(
     alerts = page.locator("[data-testid='stAlertContentError']")
     expect(alerts.first).to_contain_text("The update was not recorded", timeout=30_000)
     expect(alerts.filter(has_text="minutes.pdf: named .pdf but its content is")).to_have_count(1)
+    # The refused link is quoted in its message exactly as typed, and fetched from nowhere.
+    expect(alerts.filter(has_text=link)).to_have_count(1)
+    sources = page.eval_on_selector_all("[data-testid='stMain'] img", "els => els.map(e => e.src)")
+    assert not [s for s in sources if "evil.example" in s], sources
+    assert not foreign, foreign
     after = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
     assert after == before

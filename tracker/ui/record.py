@@ -21,7 +21,7 @@ from tracker.ui import controls, data, session
 from tracker.ui.format import long_date, rag_label, status_label
 from tracker.ui.history import recorded_line
 from tracker.ui.rag import rag_tag_html
-from tracker.ui.text import show_text
+from tracker.ui.text import escape_markdown, show_text
 
 ORG_KEY = "record_org"
 REC_KEY = "record_rec"
@@ -152,7 +152,8 @@ def problems() -> dict[str, str]:
 def _show_problem(field: str) -> None:
     message = problems().get(field)
     if message:
-        st.error(message[:1].upper() + message[1:], icon=":material/error:")
+        # Messages can quote what was typed (a refused link): escaped, so shown as typed.
+        st.error(escape_markdown(message[:1].upper() + message[1:]), icon=":material/error:")
 
 
 def show_confirmation(tracker: data.Tracker) -> None:

@@ -6,10 +6,22 @@ https, a plain host, nothing after it that Markdown could read), and then its vi
 the address itself; anything else is shown as text.
 """
 
+import re
+
 import streamlit as st
 
 from tracker.evidence import safe_file_name
 from tracker.text import is_safe_url
+
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text: str) -> str:
+    """Typed text to put inside a Markdown message (an error quoting what was typed): every
+    ASCII punctuation character is backslash-escaped, which Markdown shows as the character
+    itself. Escaping ``:`` and ``/`` also stops bare addresses becoming links and ``:red[…]``
+    or ``:material/…:`` becoming badges or icons."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
 
 
 def show_text(value: str) -> None:
