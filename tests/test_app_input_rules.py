@@ -66,7 +66,7 @@ def test_form_refuses_text_over_the_length_limit(demo_engine: Engine) -> None:
     at.text_area(key="record_narrative").input("Audit complete.")
     at.text_input(key="record_revision_reason").input("x" * 2_001)
     at.button(key="record_submit").click().run()
-    assert any("keep this under 2" in e.value for e in at.error)
+    assert any("Keep this under 2" in e.value for e in at.error)
 
 
 def test_windows_line_endings_make_no_new_update_in_the_form(demo_engine: Engine) -> None:
