@@ -48,4 +48,4 @@ def show_links(links: tuple[str, ...] | list[str]) -> None:
 
 def file_label(filename: str) -> str:
     """A stored file's name as a button label (labels are Markdown): only safe characters."""
-    return safe_file_name(filename).replace("_", "\\_")
+    return escape_markdown(safe_file_name(filename))
