@@ -10,10 +10,18 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
-from utils.factories import count_updates, import_rows, record, sheet_row, write_csv
+from utils.factories import (
+    TEST_ADMIN,
+    count_updates,
+    import_rows,
+    record,
+    sheet_row,
+    write_csv,
+)
 
 from tracker.catalogue import DEFAULT_CATALOGUE_FILE, load_directory
 from tracker.cli import app
+from tracker.services import users
 
 REQUIRED_KEYS = (
     "recommendation",
@@ -339,3 +347,48 @@ def test_status_table_marks_unverified_wording(loaded_engine: Engine) -> None:
     assert "⚠ Wording to be confirmed against the published report." in unverified.stdout
     verified = run("status", "--org", "NPCC", "--recommendation", "R1", "--as-of", "2023-11-01")
     assert "⚠" not in verified.stdout
+
+
+# --- acting as a tracker user ----------------------------------------------------------------
+
+
+def _kent_editor(engine: Engine) -> None:
+    users.create_user(
+        engine=engine,
+        actor=TEST_ADMIN,
+        username="kent.editor",
+        role="editor",
+        organisation_ids=["Kent"],
+        password="a long enough password",
+    )
+
+
+def test_import_as_an_editor_applies_that_editors_scope(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    _kent_editor(loaded_engine)
+    rows = import_rows(2)  # the first two forces in the list: neither is Kent
+    kent_row = {**rows[0], "organisation": "Kent"}
+    path = write_csv(tmp_path / "returns.csv", [kent_row, rows[1]])
+    result = run("import", str(path), "--as", "kent.editor")
+    assert result.exit_code == 1
+    assert f"row {sheet_row(1)}, column 'organisation': Kent Police editors cannot record for" in (
+        result.output
+    )
+    assert count_updates(loaded_engine) == 0
+
+    only_kent = write_csv(tmp_path / "kent.csv", [kent_row])
+    result = run("import", str(only_kent), "--as", "kent.editor")
+    assert result.exit_code == 0, result.output
+    with loaded_engine.connect() as conn:
+        (who,) = conn.execute(text("SELECT recorded_by_user FROM evidence_update")).scalars()
+    assert who == "kent.editor"
+
+
+def test_acting_as_an_unknown_user_is_a_plain_error(loaded_engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "returns.csv", import_rows(1))
+    result = run("import", str(path), "--as", "nobody")
+    assert result.exit_code == 1
+    assert "There is no active tracker user 'nobody'" in result.output
+    assert "Traceback" not in result.output
+    assert count_updates(loaded_engine) == 0

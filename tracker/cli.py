@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from tracker import db_roles
 from tracker.catalogue import (
     UNVERIFIED_MARKER,
     CatalogueError,
@@ -23,7 +24,7 @@ from tracker.catalogue import (
 )
 from tracker.db import DatabaseUnavailableError, describe_url, get_engine
 from tracker.evidence import error_message, parse_date
-from tracker.services import demo, export, progress, setup, updates, users
+from tracker.services import audit_log, demo, export, progress, redaction, setup, updates, users
 from tracker.services.access import AccessDeniedError, Actor, local_operator
 from tracker.settings import get_settings
 
@@ -171,11 +172,13 @@ def _load_rows(
 
 @app.command()
 @_plain_database_errors
-def init() -> None:
+def init(as_user: AsUser = None) -> None:
     """Create or upgrade the database and load the catalogue and organisations (safe to repeat)."""
     try:
-        catalogue, summary = setup.initialise(engine=_engine())
+        catalogue, summary = setup.initialise(engine=_engine(), actor=_actor(as_user))
     except CatalogueError as exc:
+        raise _fail(str(exc)) from None
+    except AccessDeniedError as exc:
         raise _fail(str(exc)) from None
     unverified = sum(1 for r in catalogue.recommendations if not r.verified)
     typer.echo(
@@ -339,6 +342,152 @@ def serve(
     sys.stdout.flush()
     # Become the Streamlit server, so signals (Ctrl-C, a service manager's stop) reach it.
     os.execv(sys.executable, command)
+
+
+# --- Audit trail, redaction, database roles ---------------------------------------------------
+
+audit_app = typer.Typer(
+    help="The tamper-evident audit trail: check it, list it.", no_args_is_help=True
+)
+redact_app = typer.Typer(
+    help="Blank personal data uploaded by mistake (administrators only; kept on the audit trail).",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="Database administration (PostgreSQL roles).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(redact_app, name="redact")
+app.add_typer(db_app, name="db")
+
+
+def _day(value: str | None, hint: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
+@audit_app.command("verify")
+@_plain_database_errors
+def audit_verify(as_user: AsUser = None) -> None:
+    """Walk the hash chain: exit 0 if every event is intact, 1 naming the first broken one."""
+    try:
+        result = audit_log.verify(engine=_engine(), actor=_actor(as_user))
+    except AccessDeniedError as exc:
+        raise _fail(str(exc)) from None
+    if not result.ok:
+        raise _fail(audit_log.describe_break(result))
+    typer.echo(audit_log.describe_ok(result))
+
+
+@audit_app.command("list")
+@_plain_database_errors
+def audit_list(
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this username.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action, e.g. update_recorded.")
+    ] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="done, refused or failed.")
+    ] = None,
+    fmt: Fmt = OutputFormat.table,
+    as_user: AsUser = None,
+) -> None:
+    """The audit trail, newest first (administrators and monitors)."""
+    filters = audit_log.Filters(
+        since=_day(since, "--since"), user=user, action=action, outcome=outcome
+    )
+    try:
+        rows = audit_log.list_events(engine=_engine(), actor=_actor(as_user), filters=filters)
+    except AccessDeniedError as exc:
+        raise _fail(str(exc)) from None
+    if fmt == OutputFormat.json:
+        typer.echo(json.dumps([r.values() for r in rows], indent=2, ensure_ascii=False))
+    elif fmt == OutputFormat.csv:
+        typer.echo(audit_log.csv_text(rows), nl=False)
+    elif not rows:
+        typer.echo("No audit events match.")
+    else:
+        frame = pd.DataFrame(
+            [
+                {
+                    "id": r.id,
+                    "when": audit_log.when(r.occurred_at),
+                    "actor": r.actor,
+                    "action": r.action,
+                    "outcome": r.outcome,
+                    "object": f"{r.object_type} {r.object_id}".strip(),
+                    "message": r.message,
+                }
+                for r in rows
+            ]
+        )
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            typer.echo(frame.to_string(index=False))
+
+
+Reason = Annotated[
+    str, typer.Option("--reason", help="Why (kept on the audit trail; the content is not).")
+]
+
+
+@redact_app.command("attachment")
+@_plain_database_errors
+def redact_attachment(
+    attachment_id: Annotated[int, typer.Argument(help="The attachment's id.")],
+    reason: Reason,
+    as_user: AsUser = None,
+) -> None:
+    """Blank an attachment's content; its row, name and SHA-256 stay."""
+    try:
+        done = redaction.redact_attachment(
+            engine=_engine(), actor=_actor(as_user), attachment_id=attachment_id, reason=reason
+        )
+    except (AccessDeniedError, LookupError, ValueError) as exc:
+        raise _fail(error_message(exc)) from None
+    typer.echo(
+        f"Attachment {done.object_id} redacted (content SHA-256 was {done.sha256_before}); "
+        "the reason is on the audit trail."
+    )
+
+
+@redact_app.command("narrative")
+@_plain_database_errors
+def redact_narrative(
+    update_id: Annotated[int, typer.Argument(help="The update's id.")],
+    reason: Reason,
+    as_user: AsUser = None,
+) -> None:
+    """Replace an update's narrative by a fixed redaction note; the row and fingerprint stay."""
+    try:
+        done = redaction.redact_narrative(
+            engine=_engine(), actor=_actor(as_user), update_id=update_id, reason=reason
+        )
+    except (AccessDeniedError, LookupError, ValueError) as exc:
+        raise _fail(error_message(exc)) from None
+    typer.echo(
+        f"Narrative of update {done.object_id} redacted (its SHA-256 was {done.sha256_before}); "
+        "the reason is on the audit trail."
+    )
+
+
+@db_app.command("grant-app-role")
+@_plain_database_errors
+def grant_app_role(
+    role: Annotated[str, typer.Argument(help="An existing PostgreSQL role for the dashboard.")],
+) -> None:
+    """Let ROLE read everything and append to the record, and nothing more (run as the owner)."""
+    try:
+        statements = db_roles.grant_app_role(engine=_engine(), role=role)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    for statement in statements:
+        typer.echo(f"{statement};")
+    typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on; write sessions take the
 write lock at the start (``BEGIN IMMEDIATE``) so two writers cannot interleave a read-check-write.
-PostgreSQL writers lock the rows they check (``SELECT … FOR UPDATE``) in the store.
+PostgreSQL writers take an advisory lock on the assignment they check, in the store.
 """
 
 import os

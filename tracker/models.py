@@ -96,6 +96,10 @@ class EvidenceUpdate(SQLModel, table=True):
     # None for updates recorded before sign-in existed.
     recorded_by_user: str | None = Field(default=None, max_length=64)
     on_behalf_of: str | None = None  # free text, e.g. "for the Head of Public Protection"
+    # Set once, by a redaction (migration 0003): the narrative was blanked; why is on the trail.
+    redacted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    redacted_by: str | None = Field(default=None, max_length=64)
+    redaction_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
 class Attachment(SQLModel, table=True):
@@ -108,6 +112,10 @@ class Attachment(SQLModel, table=True):
     size_bytes: int
     sha256: str = Field(max_length=64, index=True)
     content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    # Set once, by a redaction (migration 0003): the content was blanked; the SHA-256 stays.
+    redacted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    redacted_by: str | None = Field(default=None, max_length=64)
+    redaction_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
 # --- People, sign-in, review and the audit trail ------------------------------------------

@@ -27,6 +27,7 @@ from tracker.models import (
     Report,
 )
 from tracker.rules import Status, UpdateFact
+from tracker.store_redaction import RedactionMark, redaction_mark
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class AttachmentInfo:
     content_type: str
     size_bytes: int
     sha256: str
+    redaction: RedactionMark | None = None  # content blanked: who, when, why
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class UpdateRecord:
     attachments: tuple[AttachmentInfo, ...]
     recorded_by_user: str | None = None
     on_behalf_of: str | None = None
+    redaction: RedactionMark | None = None  # narrative blanked: who, when, why
 
 
 @dataclass(frozen=True)
@@ -360,10 +363,15 @@ def update_history(
             col(Attachment.content_type),
             col(Attachment.size_bytes),
             col(Attachment.sha256),
+            col(Attachment.redacted_at),
+            col(Attachment.redacted_by),
+            col(Attachment.redaction_reason),
         ).where(col(Attachment.update_id).in_(ids))
-        for aid, uid, name, ctype, size, sha in session.connection().execute(att_query):
+        for row in session.connection().execute(att_query):
+            aid, uid, name, ctype, size, sha, at, by, why = row
             assert aid is not None
-            files[uid].append(AttachmentInfo(aid, name, ctype, size, sha))
+            mark = redaction_mark(at, by, why)
+            files[uid].append(AttachmentInfo(aid, name, ctype, size, sha, mark))
     history = []
     for update, code, org_id, org_name in rows:
         assert update.id is not None
@@ -386,6 +394,9 @@ def update_history(
                 attachments=tuple(files.get(update.id, ())),
                 recorded_by_user=update.recorded_by_user,
                 on_behalf_of=update.on_behalf_of,
+                redaction=redaction_mark(
+                    update.redacted_at, update.redacted_by, update.redaction_reason
+                ),
             )
         )
     return history
@@ -395,21 +406,35 @@ def attachment_content(*, session: Session, attachment_id: int) -> tuple[Attachm
     row = session.get(Attachment, attachment_id)
     if row is None or row.id is None:
         raise LookupError(f"No attachment with id {attachment_id}.")
-    info = AttachmentInfo(row.id, row.filename, row.content_type, row.size_bytes, row.sha256)
+    info = AttachmentInfo(
+        row.id,
+        row.filename,
+        row.content_type,
+        row.size_bytes,
+        row.sha256,
+        redaction_mark(row.redacted_at, row.redacted_by, row.redaction_reason),
+    )
     return info, row.content
 
 
 # --- The evidence record -----------------------------------------------------------------
 
+# Any constant: the first key of the advisory locks that queue writers to one assignment.
+_ASSIGNMENT_LOCKS = 7_412_002
+
 
 def lock_assignment(*, session: Session, assignment_id: int) -> None:
-    """Hold the assignment's row until commit so competing writers queue (PostgreSQL).
+    """Competing writers to one assignment queue until commit (PostgreSQL).
 
-    On SQLite the write session already holds the database's write lock.
+    A transaction-scoped advisory lock, not ``SELECT … FOR UPDATE``: that needs UPDATE privilege
+    on the table, and the dashboard's database role may not change reference data. On SQLite the
+    write session already holds the database's write lock.
     """
-    session.exec(
-        select(Assignment.id).where(Assignment.id == assignment_id).with_for_update()
-    ).first()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :id)"),
+            {"space": _ASSIGNMENT_LOCKS, "id": assignment_id},
+        )
 
 
 def latest_recorded_update_id(*, session: Session, assignment_id: int) -> int | None:

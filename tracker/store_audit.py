@@ -101,8 +101,10 @@ def events(
     actor: str | None = None,
     action: str | None = None,
     limit: int | None = None,
+    outcome: str | None = None,
+    until: datetime | None = None,
 ) -> list[audit.StoredEvent]:
-    """Events newest first, filtered."""
+    """Events newest first, filtered (``since`` inclusive, ``until`` exclusive)."""
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc())
     if since is not None:
         query = query.where(col(AuditEvent.occurred_at) >= since)
@@ -110,6 +112,17 @@ def events(
         query = query.where(AuditEvent.actor == actor)
     if action:
         query = query.where(AuditEvent.action == action)
+    if outcome:
+        query = query.where(AuditEvent.outcome == outcome)
+    if until is not None:
+        query = query.where(col(AuditEvent.occurred_at) < until)
     if limit is not None:
         query = query.limit(limit)
     return [_stored(row) for row in session.exec(query)]
+
+
+def actions_and_actors(*, session: Session) -> tuple[list[str], list[str]]:
+    """The distinct actions and actors on the trail, for filters."""
+    actions = session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    actors = session.exec(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor))
+    return list(actions), list(actors)

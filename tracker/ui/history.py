@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker import store
 from tracker.evidence import safe_file_name
+from tracker.store_redaction import RedactionMark
 from tracker.ui import data
 from tracker.ui.format import (
     UNVERIFIED_NOTE,
@@ -31,17 +32,29 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
+def redaction_note(what: str, mark: RedactionMark) -> str:
+    """Who blanked personal data, when and why (the content itself is gone)."""
+    return (
+        f"{what} redacted on {recorded_on(mark.redacted_at)} by {mark.redacted_by}: {mark.reason}"
+    )
+
+
 def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) -> None:
     """One update: evidence date, status, narrative, links, files and who recorded it."""
     with st.container(border=True):
         st.markdown(f"**{long_date(update.evidence_date)}** · {status_label(update.status)}")
         show_text(update.narrative)
+        if update.redaction:
+            show_text(redaction_note("Narrative", update.redaction))
         show_links(update.links)
         if update.revised_target_date:
             st.markdown(f"Revised target date {long_date(update.revised_target_date)}")
             if update.revision_reason:
                 show_text(f"Reason: {update.revision_reason}")
         for attachment in update.attachments:
+            if attachment.redaction:
+                show_text(redaction_note(safe_file_name(attachment.filename), attachment.redaction))
+                continue
             st.download_button(
                 f"{file_label(attachment.filename)} ({_size(attachment.size_bytes)})",
                 data=data.attachment_loader(tracker, attachment.id),

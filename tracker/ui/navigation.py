@@ -9,12 +9,18 @@ import streamlit as st
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 
+ALL_ROLES: tuple[str, ...] = ("admin", "monitor", "editor", "viewer")
+
+
 @dataclass(frozen=True)
 class PageSpec:
     file: str
     title: str
     url_path: str
     icon: str
+    # Roles that see the page in the menu. Not access control on its own: the services the page
+    # calls check the role again.
+    roles: tuple[str, ...] = ALL_ROLES
 
     @property
     def path(self) -> Path:
@@ -28,6 +34,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:"),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
+    PageSpec(
+        "audit.py", "Audit trail", "audit", ":material/fact_check:", roles=("admin", "monitor")
+    ),
 )
 DEFAULT_PAGE = "overview"
 # Pages whose figures answer for the as-of date.
@@ -44,6 +53,10 @@ def spec(url_path: str) -> PageSpec:
         if page.url_path == url_path:
             return page
     raise LookupError(f"No page {url_path!r}.")
+
+
+def visible_to(page: PageSpec, role: str) -> bool:
+    return role in page.roles
 
 
 def build_pages() -> list[st.Page]:

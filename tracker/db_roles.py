@@ -1,0 +1,45 @@
+"""PostgreSQL roles: the dashboard runs as a role that cannot change or remove the record.
+
+The owner role (which runs `tracker init`, migrations and redaction) owns the tables; only an
+owner can disable or drop triggers. The application role may read everything, append to the
+record and keep users and sign-in sessions up to date, and nothing more.
+"""
+
+import re
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+RECORD_TABLES = ("evidence_update", "attachment", "review", "audit_event")
+# Sign-in counts failures, locks accounts and ends sessions: rows the dashboard must update.
+ACCOUNT_TABLES = ("tracker_user", "sign_in_session")
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def grant_statements(role: str) -> list[str]:
+    """The SQL that makes ``role`` the dashboard's role (run by the owner; safe to repeat)."""
+    if not _ROLE_NAME.match(role):
+        raise ValueError(
+            f"{role!r} is not a role name this command accepts: lower-case letters, digits and "
+            "underscores, starting with a letter or underscore."
+        )
+    who = f'"{role}"'
+    return [
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}",
+        f"GRANT USAGE ON SCHEMA public TO {who}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}",
+        f"GRANT INSERT ON {', '.join(RECORD_TABLES)} TO {who}",
+        f"GRANT INSERT, UPDATE ON {', '.join(ACCOUNT_TABLES)} TO {who}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
+    ]
+
+
+def grant_app_role(*, engine: Engine, role: str) -> list[str]:
+    """Grant ``role`` exactly what the dashboard needs; the role must already exist."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("Database roles are a PostgreSQL feature; SQLite has none.")
+    statements = grant_statements(role)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    return statements
