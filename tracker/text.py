@@ -19,8 +19,10 @@ MAX_FILE_NAME = 120
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # What a link may hold after its host: letters, digits and the URL punctuation that cannot
 # start Markdown, HTML, a badge (:red[...]) or an icon (:material/...:).
-_URL_REST = re.compile(r"^[A-Za-z0-9\-._~/?#=&%+,;!*'$]*$")
+_URL_REST = re.compile(r"^[A-Za-z0-9\-._~/?#=&%+,;]*$")
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?$")
+# Characters an XLSX file cannot hold (openpyxl raises IllegalCharacterError on them).
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A spreadsheet treats a cell starting with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -100,10 +102,11 @@ def safe_cell(value: object) -> object:
     """A value as a spreadsheet cell that can never run as a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
-    apostrophe (the convention spreadsheets use for "this is text"), and control characters,
-    which XLSX cannot hold, are removed. Other values pass unchanged.
+    apostrophe (the convention spreadsheets use for "this is text"), and the control characters
+    XLSX cannot hold are removed (tab, newline and carriage return stay). Other values pass
+    unchanged.
     """
     if not isinstance(value, str):
         return value
-    text = _CONTROL.sub("", value)
+    text = _XLSX_ILLEGAL.sub("", value)
     return "'" + text if value.startswith(_FORMULA_START) else text
