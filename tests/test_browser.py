@@ -297,7 +297,7 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
     open_page(page, f"{base}/record?org={cell.organisation_id}&rec={cell.recommendation}")
     page.locator(".st-key-record_status").get_by_text("Implemented", exact=True).click()
     page.locator(".st-key-record_narrative textarea").fill(narrative)
-    page.locator(".st-key-record_by input").fill("Alex Morgan, Head of Public Protection")
+    page.locator(".st-key-record_on_behalf_of input").fill("Alex Morgan, Head of Public Protection")
     page.get_by_role("button", name="Record update").click()
     confirmation = page.locator(".st-key-record_confirmation")
     expect(confirmation).to_be_visible(timeout=30_000)
