@@ -593,3 +593,30 @@ def test_importer_stores_every_row_or_none(
     assert not bad_rows
     assert result.stored + result.already_recorded == len(rows)
     assert count_updates(loaded_engine) == before + result.stored
+
+
+def test_organisations_file_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
+    source = Path(__file__).resolve().parents[1] / "tracker" / "data" / "organisations.yaml"
+    text = source.read_text(encoding="utf-8")
+    first_force = re.search(r"\n  - id: (\w+)\n", text[text.index("forces:") :])
+    assert first_force is not None
+    path = tmp_path / "organisations.yaml"
+    path.write_text(
+        text.replace(first_force.group(0), first_force.group(0) + "    id: again\n", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError) as info:
+        load_directory(path)
+    assert f"entry {first_force.group(1)}, field 'id' appears twice" in str(info.value)
+
+
+def test_cli_refuses_a_huge_workbook_with_a_plain_message(
+    loaded_engine: Engine, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "huge.xlsx", import_rows(2))
+    _claim_dimension(path, "A1:E1048576")
+    result = CliRunner().invoke(app, ["import", str(path)])
+    assert result.exit_code == 1
+    assert "claims 1,048,576 rows" in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert count_updates(loaded_engine) == 0
