@@ -8,8 +8,8 @@ import streamlit as st
 from tracker.services import audit_log
 from tracker.services.access import AccessDeniedError
 from tracker.ui import data
-from tracker.ui.history import plain
 from tracker.ui.session import current_actor
+from tracker.ui.text import escape_markdown
 
 EVERYONE = "Everyone"
 EVERY_ACTION = "Every action"
@@ -23,7 +23,7 @@ try:
     check = audit_log.verify(engine=tracker.engine, actor=actor)
     actions, users = audit_log.filter_choices(engine=tracker.engine, actor=actor)
 except AccessDeniedError as refused:
-    st.error(plain(str(refused)), icon=":material/block:")
+    st.error(escape_markdown(str(refused)), icon=":material/block:")
     st.stop()
 
 if check.ok:
@@ -32,7 +32,7 @@ if check.ok:
         icon=":material/verified:",
     )
 else:
-    st.error(plain(audit_log.describe_break(check)), icon=":material/gpp_bad:")
+    st.error(escape_markdown(audit_log.describe_break(check)), icon=":material/gpp_bad:")
 st.caption(
     "Every write, refused attempt, failed sign-in and catalogue reload appends an event. Each "
     "carries a SHA-256 over its content and the previous event's hash, so changing or removing "

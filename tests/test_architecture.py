@@ -26,7 +26,8 @@ def _starts(names: set[str], prefixes: tuple[str, ...]) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["rules.py", "evidence.py", "catalogue.py", "palette.py", "roles.py", "audit.py"]
+    "module",
+    ["rules.py", "evidence.py", "text.py", "catalogue.py", "palette.py", "roles.py", "audit.py"],
 )
 def test_domain_modules_import_neither_streamlit_nor_the_database(module: str) -> None:
     names = imported_modules(ROOT / "tracker" / module)

@@ -363,3 +363,97 @@ def test_demo_mode_opens_as_a_viewer_with_a_labelled_switch_to_each_role(
         expect(page.locator(".st-key-signed_in")).to_contain_text("Editor for Kent Police")
     finally:
         context.close()
+
+
+HOSTILE_NARRATIVE = (
+    "Audit done ![pixel](https://evil.example/pixel.png) <img src='https://evil.example/i.png'> "
+    ":red[URGENT] :material/warning: [official guidance](https://evil.example/phish) "
+    "https://evil.example/bare"
+)
+
+
+def test_typed_values_are_shown_as_text_and_nothing_leaves_for_another_host(
+    server: tuple[str, str], page: Page, tmp_path: Path
+) -> None:
+    base, _ = server
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            foreign.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
+    evidence = tmp_path / "audit.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% audit of recent cases\n")
+
+    open_page(page, f"{base}/record?org=kent&rec=R4")
+    page.locator(".st-key-record_narrative textarea").fill(HOSTILE_NARRATIVE)
+    page.locator(".st-key-record_links textarea").fill("https://evil.example/report")
+    page.locator(".st-key-record_on_behalf_of input").fill(
+        "![x](https://evil.example/x.png) :red[Chief]"
+    )
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(evidence))
+    expect(page.get_by_text("audit.pdf")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Record update").click()
+    expect(page.locator(".st-key-record_confirmation")).to_be_visible(timeout=30_000)
+
+    open_page(page, f"{base}/force?org=kent&rec=R4")
+    main = page.locator("[data-testid='stMain']")
+    expect(main).to_contain_text(HOSTILE_NARRATIVE)  # exactly as typed, brackets and all
+    expect(main).to_contain_text("on behalf of ![x](https://evil.example/x.png) :red[Chief]")
+    screenshot(page, "hostile-text-as-text")
+    sources = page.eval_on_selector_all("[data-testid='stMain'] img", "els => els.map(e => e.src)")
+    assert not [s for s in sources if "evil.example" in s], sources
+    links = page.eval_on_selector_all(
+        "[data-testid='stMain'] a[href*='evil.example']",
+        "els => els.map(e => [e.getAttribute('href'), e.textContent])",
+    )
+    # The one checked link is shown as itself; nothing in the narrative became a link.
+    assert links == [["https://evil.example/report", "https://evil.example/report"]], links
+    expect(main.locator("[data-testid='stMarkdownBadge'], .stMarkdownBadge")).to_have_count(0)
+
+    with page.expect_response(lambda r: "/media/" in r.url) as response_info:
+        page.get_by_role("button", name="audit.pdf").first.click()
+    headers = response_info.value.headers
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert headers.get("content-disposition", "").startswith("attachment")
+    assert not foreign, foreign
+
+
+def test_a_file_whose_content_is_not_its_type_blocks_the_update_naming_the_file(
+    server: tuple[str, str], page: Page, tmp_path: Path
+) -> None:
+    base, db_url = server
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            foreign.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
+    link = "https://x.example/a :red[Go] ![p](https://evil.example/p.png)"
+    fake = tmp_path / "minutes.pdf"
+    fake.write_bytes(b"MZ" + bytes(200))  # a Windows program named .pdf
+    before = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
+
+    open_page(page, f"{base}/record?org=essex&rec=R4")
+    page.locator(".st-key-record_narrative textarea").fill("Minutes of the board attached.")
+    page.locator(".st-key-record_links textarea").fill(link)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(fake))
+    expect(page.get_by_text("minutes.pdf")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Record update").click()
+    wait_for_rerun(page)
+    alerts = page.locator("[data-testid='stAlertContentError']")
+    expect(alerts.first).to_contain_text("The update was not recorded", timeout=30_000)
+    expect(alerts.filter(has_text="minutes.pdf: named .pdf but its content is")).to_have_count(1)
+    # The refused link is quoted in its message exactly as typed, and fetched from nowhere.
+    expect(alerts.filter(has_text=link)).to_have_count(1)
+    sources = page.eval_on_selector_all("[data-testid='stMain'] img", "els => els.map(e => e.src)")
+    assert not [s for s in sources if "evil.example" in s], sources
+    assert not foreign, foreign
+    after = len(progress.update_history(engine=engine_for(db_url), organisation_ids=["essex"]))
+    assert after == before

@@ -147,7 +147,7 @@ def test_attachment_over_the_configured_limit_is_rejected(monkeypatch: pytest.Mo
 
 def test_attachment_exactly_at_the_limit_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRACKER_MAX_ATTACHMENT_BYTES", "100")
-    upload = FileUpload("plan.pdf", b"x" * 100)
+    upload = FileUpload("plan.pdf", b"%PDF-1.4" + b"x" * 92)
     assert check(draft(attachments=(upload,))).attachments == (upload,)
 
 
@@ -209,6 +209,6 @@ def test_fingerprint_differs_by_assignment_and_content() -> None:
     a = check(draft())
     assert fingerprint(1, a) != fingerprint(2, a)
     assert fingerprint(1, a) != fingerprint(1, check(draft(narrative="Something else.")))
-    with_file = check(draft(attachments=(FileUpload("a.pdf", b"one"),)))
-    other_file = check(draft(attachments=(FileUpload("a.pdf", b"two"),)))
+    with_file = check(draft(attachments=(FileUpload("a.pdf", b"%PDF-one"),)))
+    other_file = check(draft(attachments=(FileUpload("a.pdf", b"%PDF-two"),)))
     assert fingerprint(1, with_file) != fingerprint(1, other_file)

@@ -190,7 +190,7 @@ def _evidence_snapshot(engine: Engine, uid: int) -> tuple[object, ...]:
 def test_database_refuses_to_change_or_delete_evidence(
     loaded_engine: Engine, statement: str
 ) -> None:
-    recorded = record(loaded_engine, attachments=(FileUpload("plan.pdf", b"evidence"),))
+    recorded = record(loaded_engine, attachments=(FileUpload("plan.pdf", b"%PDF-1.4 evidence"),))
     before = _evidence_snapshot(loaded_engine, recorded.update_id)
     with pytest.raises(exc.DBAPIError, match="append-only"), loaded_engine.begin() as conn:
         conn.execute(text(statement), {"uid": recorded.update_id})

@@ -7,7 +7,7 @@ entry and the field named, so an administrator can correct it and reload.
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tracker.text import TextError, clean_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ORGANISATIONS_FILE = PACKAGE_DIR / "data" / "organisations.yaml"
@@ -371,13 +373,97 @@ def normalise_recommendation_id(value: str | int) -> str:
     return f"R{int(text)}"
 
 
+# Longest text a catalogue field may hold (a summary is a paragraph, not a chapter).
+MAX_CATALOGUE_TEXT = 5_000
+
+
+class _CatalogueLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one entry (the second would silently win)
+    and leaves dates as text, so an impossible date is reported with its entry and field."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                entry = next(
+                    (
+                        v.value
+                        for k, v in node.value
+                        if isinstance(k, yaml.ScalarNode)
+                        and k.value == "id"
+                        and isinstance(v, yaml.ScalarNode)
+                    ),
+                    None,
+                )
+                where = f"entry {entry}, " if entry else ""
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{where}field {key!r} appears twice in the same entry "
+                    f"(line {key_node.start_mark.line + 1}); keep one",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# Dates stay strings: pydantic checks them against each field, naming entry and field.
+_CatalogueLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_CatalogueLoader)
     except FileNotFoundError as exc:
         raise CatalogueError(f"{path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 text") from exc
+    except yaml.constructor.ConstructorError as exc:
+        raise CatalogueError(f"{path}: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path}: not valid YAML: {exc}") from exc
+    problems = list(_text_problems(raw, ()))
+    if problems:
+        lines = [f"{path}: {len(problems)} problem(s)"]
+        lines += [f"  {where}: {message}" for where, message in problems]
+        raise CatalogueError("\n".join(lines))
+    return raw
+
+
+def _text_problems(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[str, str]]:
+    """Every text value that breaks the typed-text rules (``tracker.text.clean_text``)."""
+    if isinstance(value, str):
+        try:
+            clean_text(value, max_length=MAX_CATALOGUE_TEXT)
+        except TextError as exc:
+            yield _where(path), str(exc)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_problems(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            entry_id = item.get("id") if isinstance(item, dict) else None
+            yield from _text_problems(item, (*path, (index, entry_id)))
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    """``entry R3 (item 3), field 'summary'`` from a path into the raw YAML."""
+    parts: list[str] = []
+    fields: list[str] = []
+    for part in path:
+        if isinstance(part, tuple):
+            index, entry_id = part
+            parts.append(f"entry {entry_id or '?'} (item {index + 1})")
+            fields = []
+        else:
+            fields.append(str(part))
+    if fields:
+        parts.append(f"field {'.'.join(fields)!r}")
+    return ", ".join(parts)
 
 
 def _describe(path: Path, exc: ValidationError, raw: Any) -> str:

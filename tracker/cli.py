@@ -22,7 +22,7 @@ from tracker.catalogue import (
     UnknownOrganisationError,
     UnknownRegionError,
 )
-from tracker.db import describe_url, get_engine
+from tracker.db import DatabaseUnavailableError, describe_url, get_engine
 from tracker.evidence import error_message, parse_date
 from tracker.services import (
     audit_log,
@@ -88,8 +88,14 @@ def _plain_database_errors(command: Callable[P, R]) -> Callable[P, R]:
         url = describe_url(get_settings().database_url)
         try:
             return command(*args, **kwargs)
-        except ArgumentError as exc:
-            raise _fail(f"{url} is not a database URL this tracker can use: {exc}") from None
+        except ArgumentError:
+            # The driver's own message can repeat the URL, password and all: not shown.
+            raise _fail(
+                f"{url} is not a database URL this tracker can use; write it as "
+                "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+            ) from None
+        except DatabaseUnavailableError as exc:
+            raise _fail(f"Cannot use the database {url}: {exc}") from None
         except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise _fail(f"Cannot use the database {url}: {reason}") from None
@@ -113,7 +119,7 @@ def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(export.json_records(frame), indent=2))
     elif fmt == OutputFormat.csv:
-        typer.echo(frame.to_csv(index=False), nl=False)
+        typer.echo(export.csv_bytes(frame).decode("utf-8"), nl=False)
     else:
         if frame.empty:
             typer.echo("No assignments match.")
@@ -264,11 +270,19 @@ def overdue(
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV or XLSX of updates.")],
     as_user: AsUser = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The worksheet to read, when a workbook has several."),
+    ] = None,
 ) -> None:
     """Import updates from a file: all rows or none; importing the same file again adds nothing."""
     try:
         result = updates.import_file(
-            engine=_engine(), actor=_actor(as_user), path=file, directory=setup.directory()
+            engine=_engine(),
+            actor=_actor(as_user),
+            path=file,
+            directory=setup.directory(),
+            sheet=sheet,
         )
     except AccessDeniedError as exc:
         raise _fail(str(exc)) from None
@@ -280,6 +294,12 @@ def import_command(
         f"{file}: {result.rows} rows read, {result.stored} updates stored, "
         f"{result.already_recorded} already recorded."
     )
+    if result.went_back:
+        rows = ", ".join(str(n) for n in result.went_back)
+        typer.echo(
+            f"Row(s) {rows} said again what an earlier update said after a later update had "
+            "changed it: they were stored as new updates, so those statuses went back."
+        )
 
 
 @app.command("export")
@@ -337,7 +357,7 @@ def serve(
         os.environ["TRACKER_DEMO"] = "1"
     else:
         os.environ.pop("TRACKER_DEMO", None)
-    app_file = Path(__file__).resolve().parent / "app.py"
+    app_file = Path(__file__).resolve().parent / "server.py"  # app.py with security headers
     command = [
         sys.executable,
         "-m",

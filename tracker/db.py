@@ -5,6 +5,7 @@ write lock at the start (``BEGIN IMMEDIATE``) so two writers cannot interleave a
 PostgreSQL writers take an advisory lock on the assignment they check, in the store.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -15,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from tracker.settings import get_settings
@@ -48,13 +50,39 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file readable only by its owner, in a folder only its owner can open
+    (folders that already exist are left as they are). SQLite gives its -wal and -shm files the
+    database file's permissions."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 @cache
 def engine_for(url: str) -> Engine:
-    """One engine per URL per process (engines hold the connection pool)."""
-    parsed = make_url(url)
+    """One engine per URL per process (engines hold the connection pool).
+
+    A URL that cannot be read or names another kind of database raises ``ArgumentError``; a
+    SQLite file that cannot be created raises ``DatabaseUnavailableError``. Neither message
+    holds the password.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ArgumentError("the database URL cannot be read") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ArgumentError(f"{parsed.get_backend_name()!r} databases are not supported")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _create_private_file(Path(parsed.database).expanduser())
+            except OSError as exc:
+                raise DatabaseUnavailableError(
+                    f"cannot create the SQLite file {parsed.database}: {exc.strerror}"
+                ) from None
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         _prepare_sqlite(engine)
         return engine
@@ -100,5 +128,9 @@ def upgrade_schema(engine: Engine) -> None:
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password, for messages (a URL that cannot be parsed is not shown
+    at all: any part of it could be the password)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # sqlalchemy raises ArgumentError, and ValueError for a bad port
+        return "(the database URL given, which cannot be read)"

@@ -6,16 +6,30 @@ the importer can name the row and column.
 
 import hashlib
 import json
-import mimetypes
+import re
+import zipfile
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+from io import BytesIO
 from pathlib import PurePath
-from urllib.parse import urlparse
+
+import puremagic
 
 from tracker.rules import Status
+from tracker.text import (
+    MAX_FILE_NAME,
+    MAX_LINKS,
+    MAX_NAME,
+    MAX_NARRATIVE,
+    MAX_REASON,
+    TextError,
+    check_url,
+    clean_text,
+)
 
-MAX_NARRATIVE = 10_000
-MAX_NAME = 200
+__all__ = ["MAX_NAME", "MAX_NARRATIVE"]
 ISO_HINT = "use YYYY-MM-DD, for example 2024-03-31"
 STATUS_WORDS = ", ".join(s.value for s in Status)
 
@@ -99,38 +113,136 @@ def parse_date(value: date | datetime | str | None, *, required: bool = True) ->
 
 
 def parse_links(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Links one per line, or separated by spaces, commas or semicolons."""
+    """Links one per line, or separated by spaces, commas or semicolons; each a plain web
+    address (``tracker.text.check_url``)."""
     if isinstance(value, str):
-        for sep in (";", ",", "\n", "\t"):
+        for sep in (";", ",", "\r", "\n", "\t"):
             value = value.replace(sep, " ")
         items = value.split()
     else:
         items = [v.strip() for v in value if v and v.strip()]
+    if len(items) > MAX_LINKS:
+        raise ValueError(f"give at most {MAX_LINKS} links")
     for link in items:
-        parsed = urlparse(link)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"{link!r} is not a web address starting http:// or https://")
+        try:
+            check_url(link)
+        except TextError as exc:
+            raise ValueError(str(exc)) from None
     return tuple(items)
+
+
+# What each accepted type of file starts with: its content decides, not its name.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+}
+# Inside the zip, the part that makes it a Word document or a workbook.
+_ZIP_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+_TEXT_TYPES = ("csv", "txt")
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "txt": "text/plain",
+}
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9 ._()\-]+")
+
+
+def safe_file_name(name: str) -> str:
+    """The name a file is stored and offered under: no folders, no control characters, only
+    plain letters, digits and ``._()-``, at most ``MAX_FILE_NAME`` characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = _UNSAFE_NAME_CHARS.sub("_", stem).strip(" ._") or "file"
+    suffix = _UNSAFE_NAME_CHARS.sub("", suffix)[:10].lower()
+    stem = stem[: MAX_FILE_NAME - len(suffix) - 1]
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def _really_is(content: bytes, suffix: str) -> bool:
+    if suffix in _TEXT_TYPES:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+        return not re.search(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", text)
+    if not content.startswith(_SIGNATURES.get(suffix, (b"\x00never",))):
+        return False
+    part = _ZIP_PART.get(suffix)
+    if part is None:
+        return True
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            return part in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _what_it_is(content: bytes) -> str:
+    try:
+        return f"a {puremagic.from_string(content)} file"
+    except puremagic.PureError:
+        return "of a type that cannot be recognised"
 
 
 def check_attachment(
     upload: FileUpload, *, max_bytes: int, allowed_types: tuple[str, ...]
 ) -> str | None:
-    """What is wrong with a file, or None."""
-    suffix = PurePath(upload.filename).suffix.lower().lstrip(".")
+    """What is wrong with a file, or None. The type is checked by content, not by name."""
+    shown = safe_file_name(upload.filename)
+    suffix = PurePath(shown).suffix.lower().lstrip(".")
     if suffix not in allowed_types:
         return (
-            f"{upload.filename}: files of type .{suffix or '?'} are not accepted; "
+            f"{shown}: files of type .{suffix or '?'} are not accepted; "
             f"use {', '.join('.' + t for t in allowed_types)}"
         )
     if not upload.content:
-        return f"{upload.filename}: the file is empty"
+        return f"{shown}: the file is empty"
     if len(upload.content) > max_bytes:
         return (
-            f"{upload.filename}: {_size(len(upload.content))} is over the "
+            f"{shown}: {_size(len(upload.content))} is over the "
             f"{_size(max_bytes)} limit for one file"
         )
+    if not _really_is(upload.content, suffix):
+        return f"{shown}: named .{suffix} but its content is {_what_it_is(upload.content)}"
     return None
+
+
+def check_attachments(
+    uploads: tuple[FileUpload, ...],
+    *,
+    max_bytes: int,
+    max_count: int,
+    max_total_bytes: int,
+    allowed_types: tuple[str, ...],
+) -> list[str]:
+    """Every problem with an update's files: each file's own, then the limits for them all."""
+    found = [
+        p
+        for p in (
+            check_attachment(u, max_bytes=max_bytes, allowed_types=allowed_types) for u in uploads
+        )
+        if p
+    ]
+    if len(uploads) > max_count:
+        found.append(f"{len(uploads)} files is more than the {max_count} allowed in one update")
+    total = sum(len(u.content) for u in uploads)
+    if total > max_total_bytes:
+        found.append(
+            f"the files come to {_size(total)}, over the {_size(max_total_bytes)} limit "
+            "for one update"
+        )
+    return found
 
 
 def _size(n: int) -> str:
@@ -138,8 +250,20 @@ def _size(n: int) -> str:
 
 
 def content_type_of(upload: FileUpload) -> str:
-    guessed, _ = mimetypes.guess_type(upload.filename)
-    return upload.content_type or guessed or "application/octet-stream"
+    """The content type a checked file is stored and served with (from its checked type, never
+    from what the browser claimed)."""
+    suffix = PurePath(safe_file_name(upload.filename)).suffix.lower().lstrip(".")
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+def _text_field(
+    problems: dict[str, str], name: str, value: str | None, *, max_length: int, multiline: bool
+) -> str:
+    try:
+        return clean_text(value, max_length=max_length, multiline=multiline)
+    except TextError as exc:
+        problems[name] = str(exc)
+        return ""
 
 
 def check_draft(
@@ -150,6 +274,8 @@ def check_draft(
     deadline: date | None,
     max_attachment_bytes: int,
     allowed_attachment_types: tuple[str, ...],
+    max_attachments: int = 10,
+    max_update_attachment_bytes: int = 20 * 1024 * 1024,
 ) -> CheckedUpdate:
     """Check every field and report every problem at once."""
     problems: dict[str, str] = {}
@@ -177,15 +303,15 @@ def check_draft(
                 f"({reporting_from:%d %B %Y})"
             )
 
-    narrative = (draft.narrative or "").strip()
-    if not narrative:
+    narrative = _text_field(
+        problems, "narrative", draft.narrative, max_length=MAX_NARRATIVE, multiline=True
+    )
+    if not narrative and "narrative" not in problems:
         problems["narrative"] = (
             "say why this recommendation does not apply"
             if status == Status.NOT_APPLICABLE
             else "describe the evidence of progress"
         )
-    elif len(narrative) > MAX_NARRATIVE:
-        problems["narrative"] = f"keep the narrative under {MAX_NARRATIVE:,} characters"
 
     links: tuple[str, ...] = ()
     try:
@@ -198,8 +324,17 @@ def check_draft(
         revised = parse_date(draft.revised_target_date, required=False)
     except ValueError as exc:
         problems["revised_target_date"] = str(exc)
-    reason = (draft.revision_reason or "").strip() or None
-    if revised is not None and not reason:
+    reason = (
+        _text_field(
+            problems,
+            "revision_reason",
+            draft.revision_reason,
+            max_length=MAX_REASON,
+            multiline=True,
+        )
+        or None
+    )
+    if revised is not None and not reason and "revision_reason" not in problems:
         problems["revision_reason"] = "give the reason the target date is revised"
     if reason and revised is None and "revised_target_date" not in problems:
         problems["revised_target_date"] = "a revision reason needs a revised target date"
@@ -208,20 +343,20 @@ def check_draft(
             f"a revised target date must be after the deadline ({deadline:%d %B %Y})"
         )
 
-    on_behalf_of = (draft.on_behalf_of or "").strip() or None
-    if on_behalf_of is not None and len(on_behalf_of) > MAX_NAME:
-        problems["on_behalf_of"] = f"keep this under {MAX_NAME} characters"
-
-    file_problems = [
-        p
-        for p in (
-            check_attachment(
-                a, max_bytes=max_attachment_bytes, allowed_types=allowed_attachment_types
-            )
-            for a in draft.attachments
+    on_behalf_of = (
+        _text_field(
+            problems, "on_behalf_of", draft.on_behalf_of, max_length=MAX_NAME, multiline=False
         )
-        if p
-    ]
+        or None
+    )
+
+    file_problems = check_attachments(
+        draft.attachments,
+        max_bytes=max_attachment_bytes,
+        max_count=max_attachments,
+        max_total_bytes=max_update_attachment_bytes,
+        allowed_types=allowed_attachment_types,
+    )
     if file_problems:
         problems["attachments"] = "; ".join(file_problems)
 
@@ -289,3 +424,29 @@ def content_fingerprint(
     if follows is not None:
         payload["follows"] = follows
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+class Repeat(StrEnum):
+    """How an update stands against what its assignment already holds (one rule for the form
+    and the importer; the README's "Input rules" says it in words)."""
+
+    NEW = "new"
+    # Says what the latest update says (or replays stored updates up to the latest one):
+    # nothing is stored, and the person is told.
+    ALREADY_RECORDED = "already_recorded"
+    # Says what an earlier update said after a later one changed it: stored as a new update
+    # that follows the latest, so the status goes back, and the person is told.
+    GOES_BACK = "goes_back"
+
+
+def repeat_of(said: str, history: Sequence[str], said_after: Collection[str] = ()) -> Repeat:
+    """Classify content fingerprint ``said`` against ``history`` (the content fingerprints of
+    the stored updates, in the order recorded). ``said_after`` holds what the same submission
+    says next for the same assignment: a file that replays stored updates in order ends on the
+    latest and so changes nothing."""
+    if said not in history:
+        return Repeat.NEW
+    last = len(history) - 1 - list(reversed(history)).index(said)
+    if last == len(history) - 1 or any(fp in history[last + 1 :] for fp in said_after):
+        return Repeat.ALREADY_RECORDED
+    return Repeat.GOES_BACK

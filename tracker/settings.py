@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     stale_after_days: int = Field(default=90, ge=1)
     # Evidence files: kept small because they are stored in the database.
     max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    max_attachments_per_update: int = Field(default=10, ge=1)
+    max_update_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     # Sign-in: "local" accounts in the tracker's database, or "oidc" single sign-on (st.login).
     sign_in: Literal["local", "oidc"] = "local"
     # Demonstration mode: no sign-in, a switch to act as a sample user. Set only by

@@ -15,6 +15,7 @@ from tracker import audit, store_audit
 from tracker.db import read_session
 from tracker.services import audit as audit_trail
 from tracker.services.access import Action, Actor, authorise
+from tracker.text import safe_cell
 
 UK_TIME = ZoneInfo("Europe/London")
 COLUMNS = (
@@ -31,7 +32,6 @@ COLUMNS = (
     "after",
 )
 # A spreadsheet treats a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,9 @@ def verify(*, engine: Engine, actor: Actor) -> audit_trail.Verification:
 
 
 def neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, made plain text with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A text cell a spreadsheet would run as a formula, made plain text with an apostrophe
+    (the one rule for every export: ``tracker.text.safe_cell``)."""
+    return safe_cell(value)
 
 
 def csv_text(rows: list[EventRow]) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from tracker import store
 from tracker.db import read_session
 from tracker.services.progress import STATUS_KEYS, StatusRow, status_rows
+from tracker.text import safe_cell
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,32 @@ def export_tables(*, engine: Engine, as_of: date) -> ExportTables:
     return ExportTables(catalogue=catalogue, assignments=assignments, updates=updates)
 
 
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (``tracker.text.safe_cell``)."""
+    safe = frame.copy()
+    safe.columns = [str(safe_cell(str(c))) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_cell).astype(object)
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for download or export, with every text cell made safe to open in a spreadsheet."""
+    return safe_frame(frame).to_csv(index=False).encode("utf-8")
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook whose text cells are stored as text: none can become a formula."""
     buffer = BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
+            frame = safe_frame(frame)
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.sheets[name[:31]].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"  # openpyxl would otherwise read "=..." as a formula
     return buffer.getvalue()
 
 
@@ -134,7 +156,7 @@ def write_export(tables: ExportTables, *, fmt: str, out: Path) -> list[Path]:
         paths = []
         for name, frame in sheets.items():
             path = out.with_name(f"{out.stem}-{name}.csv")
-            frame.to_csv(path, index=False)
+            path.write_bytes(csv_bytes(frame))
             paths.append(path)
         return paths
     raise ValueError(f"Unknown export format {fmt!r}; use csv, xlsx or json.")

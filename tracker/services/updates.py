@@ -4,11 +4,11 @@ import csv
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import openpyxl
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -19,6 +19,7 @@ from tracker.db import read_session, write_session
 from tracker.evidence import (
     CheckedUpdate,
     ConflictError,
+    Repeat,
     UpdateDraft,
     UpdateRejectedError,
     check_draft,
@@ -27,6 +28,8 @@ from tracker.evidence import (
     error_message,
     fingerprint,
     parse_links,
+    repeat_of,
+    safe_file_name,
 )
 from tracker.services import audit as audit_trail
 from tracker.services.access import Action, Actor, authorise, record_refusal, refusal_for
@@ -46,6 +49,9 @@ OPTIONAL_COLUMNS = (
 )
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
+MAX_IMPORT_COLUMNS = 50
+# Excel counts days from 30 December 1899 (its 1900 leap-year bug folded in).
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ def _new_update(
         fingerprint=fingerprint(assignment_id, checked, follows=follows),
         attachments=tuple(
             store.NewAttachment(
-                filename=Path(a.filename).name,
+                filename=safe_file_name(a.filename),
                 content_type=content_type_of(a),
                 content=a.content,
                 sha256=hashlib.sha256(a.content).hexdigest(),
@@ -137,6 +143,8 @@ def record_update(
         deadline=record.deadline,
         max_attachment_bytes=settings.max_attachment_bytes,
         allowed_attachment_types=settings.allowed_attachment_types,
+        max_attachments=settings.max_attachments_per_update,
+        max_update_attachment_bytes=settings.max_update_attachment_bytes,
     )
     with write_session(engine) as session:
         store.lock_assignment(session=session, assignment_id=record.assignment_id)
@@ -152,13 +160,13 @@ def record_update(
         new = _new_update(
             record.assignment_id, checked, actor=actor, source=source, recorded_at=_now()
         )
-        if latest is not None and _says_the_same(session, record, latest, new.fingerprint):
+        history = _said_before(session, record.report_id).get(record.assignment_id, [])
+        repeat = repeat_of(new.fingerprint, [fp for _, fp in history])
+        if repeat == Repeat.ALREADY_RECORDED:
             raise UpdateRejectedError(
                 {"narrative": "already recorded: this says exactly what the latest update says"}
             )
-        if (record.assignment_id, new.fingerprint) in store.existing_fingerprints(
-            session=session, assignment_ids=[record.assignment_id]
-        ):
+        if repeat == Repeat.GOES_BACK:
             # Going back to something said before: a new entry that follows the latest one.
             new = _new_update(
                 record.assignment_id,
@@ -194,38 +202,30 @@ def _audit_view(record: store.AssignmentRecord, new: store.NewUpdate) -> dict[st
     }
 
 
-def _says_the_same(
-    session: Session, record: store.AssignmentRecord, update_id: int, new_fingerprint: str
-) -> bool:
-    """Whether an update's content is the same as a new one's (same status, date, words, files)."""
-    previous = next(
-        (
-            u
-            for u in store.update_history(
-                session=session,
-                report_id=record.report_id,
-                organisation_ids=[record.organisation_id],
-                recommendation=record.recommendation,
+def _said_before(session: Session, report_id: str) -> dict[int, list[tuple[int, str]]]:
+    """Each assignment's stored updates as (id, content fingerprint), in the order recorded.
+
+    The content fingerprint leaves out ``follows``, so an update that went back to an earlier
+    statement counts as saying that statement again.
+    """
+    said: dict[int, list[tuple[int, str]]] = {}
+    for u in sorted(store.update_history(session=session, report_id=report_id), key=lambda u: u.id):
+        said.setdefault(u.assignment_id, []).append(
+            (
+                u.id,
+                content_fingerprint(
+                    u.assignment_id,
+                    status=u.status.value,
+                    evidence_date=u.evidence_date,
+                    narrative=u.narrative,
+                    links=u.links,
+                    revised_target_date=u.revised_target_date,
+                    revision_reason=u.revision_reason,
+                    attachment_sha256=[a.sha256 for a in u.attachments],
+                ),
             )
-            if u.id == update_id
-        ),
-        None,
-    )
-    if previous is None:
-        return False
-    return (
-        content_fingerprint(
-            record.assignment_id,
-            status=previous.status.value,
-            evidence_date=previous.evidence_date,
-            narrative=previous.narrative,
-            links=previous.links,
-            revised_target_date=previous.revised_target_date,
-            revision_reason=previous.revision_reason,
-            attachment_sha256=[a.sha256 for a in previous.attachments],
         )
-        == new_fingerprint
-    )
+    return said
 
 
 # --- Import ------------------------------------------------------------------------------
@@ -257,19 +257,28 @@ class ImportResult:
     rows: int
     stored: int
     already_recorded: int
+    # Rows that said again what an earlier update said after a later one changed it: stored,
+    # so the status went back (see ``evidence.Repeat``).
+    went_back: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class ImportTable:
-    """A file's header and its non-empty rows, each with the row number a spreadsheet shows."""
+    """A file's header and its non-empty rows, each with the row number a spreadsheet shows,
+    and the problems found while reading (reported with every other row's problems)."""
 
     columns: tuple[str, ...]
     rows: tuple[dict[str, Any], ...]
     row_numbers: tuple[int, ...]
+    problems: tuple[RowProblem, ...] = ()
 
 
-def read_table(path: Path) -> ImportTable:
-    """Read a CSV or XLSX file of updates; header names are lower-cased."""
+def read_table(path: Path, *, sheet: str | None = None) -> ImportTable:
+    """Read a CSV or XLSX file of updates; header names are lower-cased.
+
+    Workbooks are read streaming, and their declared size is checked before any row is read,
+    so a small file claiming a million rows is refused at once.
+    """
     if not path.exists():
         raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "file not found")])
     if path.stat().st_size > MAX_IMPORT_BYTES:
@@ -281,22 +290,117 @@ def read_table(path: Path) -> ImportTable:
         raise ImportRejectedError(str(path), [RowProblem(0, "(file)", "use a .csv or .xlsx file")])
     if suffix == ".csv":
         return _read_csv(path)
+    return _read_xlsx(path, sheet)
+
+
+def _file_problem(path: Path, message: str, row: int = 0) -> ImportRejectedError:
+    return ImportRejectedError(str(path), [RowProblem(row, "(file)", message)])
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> ImportTable:
     try:
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl").fillna("")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds; all mean "cannot read this file"
-        raise ImportRejectedError(
-            str(path), [RowProblem(0, "(file)", f"cannot be read: {exc}")]
-        ) from exc
-    columns = tuple(str(c).strip().lower() for c in frame.columns)
-    frame.columns = list(columns)
+        raise _file_problem(path, f"cannot be read as an Excel workbook ({exc})") from exc
+    try:
+        return _read_sheet(path, _choose_sheet(path, book, sheet))
+    finally:
+        book.close()
+
+
+def _choose_sheet(path: Path, book: Any, sheet: str | None) -> Any:
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            raise _file_problem(
+                path, f"has no sheet named {sheet!r}; its sheets are {', '.join(book.sheetnames)}"
+            )
+        return book[sheet]
+    with_data = [ws for ws in book.worksheets if _has_data(ws)]
+    if len(with_data) > 1:
+        names = ", ".join(repr(ws.title) for ws in with_data)
+        raise _file_problem(
+            path, f"has several sheets with data ({names}); name the one to import with --sheet"
+        )
+    return with_data[0] if with_data else book.worksheets[0]
+
+
+def _has_data(ws: Any) -> bool:
+    for row in ws.iter_rows(max_row=2, max_col=MAX_IMPORT_COLUMNS, values_only=True):
+        if any(_text(v) for v in row):
+            return True
+    return False
+
+
+def _read_sheet(path: Path, ws: Any) -> ImportTable:
+    # The declared dimension, read before any row: refuse a sheet claiming to be huge.
+    declared_rows, declared_cols = ws.max_row, ws.max_column
+    if declared_rows is not None and declared_rows > MAX_IMPORT_ROWS + 1:
+        raise _file_problem(
+            path,
+            f"the sheet {ws.title!r} claims {declared_rows:,} rows; at most "
+            f"{MAX_IMPORT_ROWS:,} rows of updates can be imported at once",
+        )
+    if declared_cols is not None and declared_cols > MAX_IMPORT_COLUMNS:
+        raise _file_problem(
+            path,
+            f"the sheet {ws.title!r} claims {declared_cols:,} columns; an import file has at "
+            f"most {MAX_IMPORT_COLUMNS} (delete the columns after the last one used)",
+        )
+    lines: list[list[Any]] = []
+    for values in ws.iter_rows(max_col=MAX_IMPORT_COLUMNS, values_only=True):
+        lines.append(list(values))
+        if len(lines) > MAX_IMPORT_ROWS + 1:  # a sheet with no declared size
+            raise _file_problem(path, f"more than {MAX_IMPORT_ROWS:,} rows")
+    if not lines:
+        raise _file_problem(path, "the sheet is empty", row=1)
+    header = [_text(v).lower() for v in lines[0]]
+    width = _used_width(header)
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
-    for offset, record in enumerate(frame.to_dict(orient="records")):
-        if all(_text(v) == "" for v in record.values()):
+    problems = _header_problems(header[:width])
+    for offset, values in enumerate(lines[1:]):
+        row_no = offset + 2  # the header is row 1
+        if not any(_text(v) for v in values):
             continue  # an empty line is not a return
-        rows.append({str(k): v for k, v in record.items()})
-        numbers.append(offset + 2)  # the header is row 1
-    return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
+        beyond = [i for i, v in enumerate(values) if i >= width and _text(v)]
+        if beyond:
+            problems.append(
+                RowProblem(
+                    row_no,
+                    "(row)",
+                    f"has values in column {beyond[0] + 1}, which has no header",
+                )
+            )
+            continue
+        cells = list(values[:width]) + [None] * (width - len(values))
+        rows.append(dict(zip(header[:width], cells, strict=True)))
+        numbers.append(row_no)
+    return ImportTable(
+        columns=tuple(header[:width]),
+        rows=tuple(rows),
+        row_numbers=tuple(numbers),
+        problems=tuple(problems),
+    )
+
+
+def _used_width(header: Sequence[str]) -> int:
+    """How many columns the header uses: Excel leaves empty columns after the last one."""
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    return width
+
+
+def _header_problems(header: Sequence[str]) -> list[RowProblem]:
+    problems: list[RowProblem] = []
+    seen: set[str] = set()
+    for index, name in enumerate(header):
+        if not name:
+            problems.append(RowProblem(1, f"column {index + 1}", "the column has no header"))
+        elif name in seen:
+            problems.append(RowProblem(1, name, "the column appears twice in the header; keep one"))
+        seen.add(name)
+    return problems
 
 
 def _read_csv(path: Path) -> ImportTable:
@@ -305,35 +409,42 @@ def _read_csv(path: Path) -> ImportTable:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             lines = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportRejectedError(
-            str(path), [RowProblem(0, "(file)", f"cannot be read as UTF-8 CSV: {exc}")]
+    except UnicodeDecodeError as exc:
+        raise _file_problem(
+            path,
+            f"is not UTF-8 text (byte {exc.start + 1} cannot be read); in Excel use "
+            'Save As and choose "CSV UTF-8", then import that file',
         ) from exc
+    except csv.Error as exc:
+        raise _file_problem(path, f"cannot be read as CSV: {exc}") from exc
     if not lines:
-        raise ImportRejectedError(str(path), [RowProblem(1, "(file)", "the file is empty")])
-    columns = tuple(c.strip().lower() for c in lines[0])
+        raise _file_problem(path, "the file is empty", row=1)
+    header = [c.strip().lower() for c in lines[0]]
+    width = _used_width(header)
+    columns = tuple(header[:width])
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
-    problems: list[RowProblem] = []
+    problems = _header_problems(columns)
     for offset, values in enumerate(lines[1:]):
         row_no = offset + 2  # the header is row 1
         if not any(v.strip() for v in values):
             continue  # an empty line is not a return
-        if len(values) != len(columns):
+        used = values[:width] if not any(v.strip() for v in values[width:]) else values
+        if len(used) != width:
             problems.append(
                 RowProblem(
                     row_no,
                     "(row)",
-                    f"has {len(values)} values but the header has {len(columns)} columns "
+                    f"has {len(used)} values but the header has {width} columns "
                     "(check for a stray comma or a missing quote)",
                 )
             )
             continue
-        rows.append(dict(zip(columns, values, strict=True)))
+        rows.append(dict(zip(columns, used, strict=True)))
         numbers.append(row_no)
-    if problems:
-        raise ImportRejectedError(str(path), problems)
-    return ImportTable(columns=columns, rows=tuple(rows), row_numbers=tuple(numbers))
+    return ImportTable(
+        columns=columns, rows=tuple(rows), row_numbers=tuple(numbers), problems=tuple(problems)
+    )
 
 
 def _text(value: Any) -> str:
@@ -345,10 +456,13 @@ def _text(value: Any) -> str:
 
 
 def _cell_date(value: Any) -> date | str | None:
-    if isinstance(value, datetime | pd.Timestamp):
+    if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20_000 < value < 80_000:
+        # A date cell that lost its date format: Excel's serial day number (1954 to 2119).
+        return _EXCEL_EPOCH + timedelta(days=int(value))
     return _text(value) or None
 
 
@@ -362,6 +476,7 @@ def import_updates(
     today: date | None = None,
     columns: Sequence[str] | None = None,
     row_numbers: Sequence[int] | None = None,
+    read_problems: Sequence[RowProblem] = (),
 ) -> ImportResult:
     """All or nothing: every row is checked first; any problem rejects the whole file.
 
@@ -381,14 +496,16 @@ def import_updates(
         problems.append(
             RowProblem(1, ", ".join(unknown), "unknown column (check the spelling of the header)")
         )
-    if not rows:
+    if not rows and not read_problems:
         problems.append(RowProblem(2, "(file)", "the file has no rows of updates"))
     if len(rows) > MAX_IMPORT_ROWS:
         problems.append(RowProblem(2, "(file)", f"more than {MAX_IMPORT_ROWS:,} rows"))
     if problems:
-        raise ImportRejectedError(source_name, problems)
+        raise ImportRejectedError(source_name, [*problems, *read_problems])
+    # Rows that could not be read are reported with every other row's problems, in row order.
+    problems = list(read_problems)
 
-    pending: list[store.NewUpdate] = []
+    pending: list[tuple[int, store.AssignmentRecord, CheckedUpdate, store.NewUpdate]] = []
     seen: dict[tuple[int, str], int] = {}
     recorded_at = _now()
     refused: list[RowProblem] = []
@@ -453,7 +570,7 @@ def import_updates(
             problems.append(RowProblem(row_no, "(row)", f"repeats row {seen[key]} word for word"))
             continue
         seen[key] = row_no
-        pending.append(new)
+        pending.append((row_no, record, checked, new))
     if refused:
         # One row for another organisation refuses the whole file, and the attempt is kept.
         # The file's problems, refusals included, are reported together below.
@@ -466,14 +583,36 @@ def import_updates(
             object_id=Path(source_name).name,
         )
     if problems:
-        raise ImportRejectedError(source_name, problems)
+        raise ImportRejectedError(source_name, sorted(problems, key=lambda p: p.row))
 
     try:
         with write_session(engine) as session:
-            stored_already = store.existing_fingerprints(
-                session=session, assignment_ids=[u.assignment_id for u in pending]
-            )
-            fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in stored_already]
+            said = _said_before(session, report.id)
+            fresh: list[store.NewUpdate] = []
+            went_back: list[int] = []
+            already = 0
+            for position, (row_no, record, checked, new) in enumerate(pending):
+                history = said.get(record.assignment_id, [])
+                later = [
+                    n.fingerprint
+                    for _, r, _, n in pending[position + 1 :]
+                    if r.assignment_id == record.assignment_id
+                ]
+                repeat = repeat_of(new.fingerprint, [fp for _, fp in history], later)
+                if repeat == Repeat.ALREADY_RECORDED:
+                    already += 1
+                    continue
+                if repeat == Repeat.GOES_BACK:
+                    went_back.append(row_no)
+                    new = _new_update(
+                        record.assignment_id,
+                        checked,
+                        actor=actor,
+                        source="import",
+                        recorded_at=recorded_at,
+                        follows=history[-1][0],
+                    )
+                fresh.append(new)
             ids = store.append_updates(session=session, updates=fresh)
             if ids:
                 audit_trail.record(
@@ -482,7 +621,12 @@ def import_updates(
                     "updates_imported",
                     object_type="import",
                     object_id=Path(source_name).name,
-                    after={"rows": len(rows), "stored": len(ids), "update_ids": ids},
+                    after={
+                        "rows": len(rows),
+                        "stored": len(ids),
+                        "update_ids": ids,
+                        "went_back_rows": went_back,
+                    },
                 )
     except IntegrityError as exc:
         # Only when the same rows arrive from two imports at the same moment.
@@ -498,14 +642,23 @@ def import_updates(
             ],
         ) from exc
     return ImportResult(
-        rows=len(rows), stored=len(fresh), already_recorded=len(pending) - len(fresh)
+        rows=len(rows),
+        stored=len(fresh),
+        already_recorded=already,
+        went_back=tuple(went_back),
     )
 
 
 def import_file(
-    *, engine: Engine, actor: Actor, path: Path, directory: Directory, today: date | None = None
+    *,
+    engine: Engine,
+    actor: Actor,
+    path: Path,
+    directory: Directory,
+    today: date | None = None,
+    sheet: str | None = None,
 ) -> ImportResult:
-    table = read_table(path)
+    table = read_table(path, sheet=sheet)
     return import_updates(
         engine=engine,
         actor=actor,
@@ -515,4 +668,5 @@ def import_file(
         today=today,
         columns=table.columns,
         row_numbers=table.row_numbers,
+        read_problems=table.problems,
     )

@@ -1,12 +1,12 @@
 """An organisation's evidence history as a timeline: newest first, grouped by recommendation."""
 
-import re
 from collections.abc import Sequence
 from datetime import date
 
 import streamlit as st
 
 from tracker import store
+from tracker.evidence import safe_file_name
 from tracker.store_redaction import RedactionMark
 from tracker.ui import data
 from tracker.ui.format import (
@@ -17,13 +17,15 @@ from tracker.ui.format import (
     status_label,
     titled,
 )
+from tracker.ui.text import file_label, show_links, show_text
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
-
-def plain(text: str) -> str:
-    """Show what someone typed as they typed it, not as Markdown or LaTeX."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+def recorded_line(update: store.UpdateRecord) -> str:
+    """Who recorded an update, for whom, and when: shown as text (the names were typed)."""
+    on_behalf = f" on behalf of {update.on_behalf_of}" if update.on_behalf_of else ""
+    imported = " (imported from a file)" if update.source == "import" else ""
+    when = recorded_on(update.recorded_at)
+    return f"Recorded by {update.recorded_by}{on_behalf} on {when}{imported}"
 
 
 def _size(n: int) -> str:
@@ -41,32 +43,28 @@ def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) 
     """One update: evidence date, status, narrative, links, files and who recorded it."""
     with st.container(border=True):
         st.markdown(f"**{long_date(update.evidence_date)}** · {status_label(update.status)}")
-        st.markdown(plain(update.narrative))
+        show_text(update.narrative)
         if update.redaction:
-            st.caption(plain(redaction_note("Narrative", update.redaction)))
-        if update.links:
-            st.markdown("Links: " + " · ".join(f"[{plain(link)}]({link})" for link in update.links))
+            show_text(redaction_note("Narrative", update.redaction))
+        show_links(update.links)
         if update.revised_target_date:
-            reason = f": {plain(update.revision_reason)}" if update.revision_reason else ""
-            st.markdown(f"Revised target date {long_date(update.revised_target_date)}{reason}")
+            st.markdown(f"Revised target date {long_date(update.revised_target_date)}")
+            if update.revision_reason:
+                show_text(f"Reason: {update.revision_reason}")
         for attachment in update.attachments:
             if attachment.redaction:
-                st.caption(plain(redaction_note(attachment.filename, attachment.redaction)))
+                show_text(redaction_note(safe_file_name(attachment.filename), attachment.redaction))
                 continue
             st.download_button(
-                f"{attachment.filename} ({_size(attachment.size_bytes)})",
+                f"{file_label(attachment.filename)} ({_size(attachment.size_bytes)})",
                 data=data.attachment_loader(tracker, attachment.id),
-                file_name=attachment.filename,
+                file_name=safe_file_name(attachment.filename),
                 mime=attachment.content_type,
                 key=f"{key}_file_{attachment.id}",
                 icon=":material/attach_file:",
                 on_click="ignore",
             )
-        recorded = recorded_on(update.recorded_at)
-        st.caption(
-            f"Recorded by {plain(update.recorded_by)} on {recorded}"
-            + (" (imported from a file)" if update.source == "import" else "")
-        )
+        show_text(recorded_line(update))
 
 
 def show_timeline(

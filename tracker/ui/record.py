@@ -18,9 +18,10 @@ from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
 from tracker.ui import controls, data, session
-from tracker.ui.format import long_date, rag_label, recorded_on, status_label
-from tracker.ui.history import plain
+from tracker.ui.format import long_date, rag_label, status_label
+from tracker.ui.history import recorded_line
 from tracker.ui.rag import rag_tag_html
+from tracker.ui.text import escape_markdown, show_text
 
 ORG_KEY = "record_org"
 REC_KEY = "record_rec"
@@ -154,7 +155,8 @@ def problems() -> dict[str, str]:
 def _show_problem(field: str) -> None:
     message = problems().get(field)
     if message:
-        st.error(message[:1].upper() + message[1:], icon=":material/error:")
+        # Messages can quote what was typed (a refused link): escaped, so shown as typed.
+        st.error(escape_markdown(message[:1].upper() + message[1:]), icon=":material/error:")
 
 
 def show_confirmation(tracker: data.Tracker) -> None:
@@ -201,10 +203,8 @@ def show_last_said(row: progress.StatusRow | None, latest: store.UpdateRecord | 
                 f"**Last update recorded:** {status_label(latest.status)}, evidence dated "
                 f"{long_date(latest.evidence_date)}"
             )
-            st.markdown(plain(latest.narrative))
-            st.caption(
-                f"Recorded by {plain(latest.recorded_by)} on {recorded_on(latest.recorded_at)}"
-            )
+            show_text(latest.narrative)
+            show_text(recorded_line(latest))
         if row is not None:
             st.markdown(
                 f"Rating today: {rag_tag_html(row.rag)} Deadline: {long_date(row.deadline)}",

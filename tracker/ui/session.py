@@ -21,7 +21,7 @@ from tracker.services import users
 from tracker.services.demo import SAMPLE_USERS, VIEWER_SAMPLE
 from tracker.settings import get_settings
 from tracker.ui.data import OrganisationOption
-from tracker.ui.history import plain
+from tracker.ui.text import escape_markdown as plain
 
 ACTOR_KEY = "tracker_actor"
 TOKEN_KEY = "tracker_session_token"

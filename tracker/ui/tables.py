@@ -325,7 +325,7 @@ def show_downloads(rows: Sequence[StatusRow], *, name: str, key: str) -> None:
     row = st.container(horizontal=True, key=f"{key}_buttons")
     row.download_button(
         "Download CSV",
-        data=frame.to_csv(index=False).encode("utf-8"),
+        data=export.csv_bytes(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
