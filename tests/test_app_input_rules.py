@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import record
+from utils.session import signed_in
 
 from tracker.services import progress
 
@@ -21,7 +22,7 @@ HOSTILE_NAME = "![x](https://evil.example/x.png) :red[Chief]"
 
 
 def open_form() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.run()
     at.switch_page("../pages/record.py")
     at.session_state["record_org"] = "kent"
@@ -97,7 +98,7 @@ def test_history_shows_typed_values_as_text_never_as_markdown(demo_engine: Engin
         revision_reason=":red[Delayed] ![r](https://evil.example/r.png)",
         evidence_date=date(2026, 11, 1),
     )
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state["as_of"] = AS_OF
     at.session_state["force_org"] = "kent"
     at.run()
@@ -121,7 +122,7 @@ def test_dashboard_with_a_bad_database_url_says_so_without_the_password(
 ) -> None:
     for url in ("postgresql://tracker:s3cret-pw@localhost:notaport/db", "mysql://t:s3cret-pw@h/db"):
         monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = AppTest.from_file(APP, default_timeout=60)  # no database, so nobody to sign in
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         shown = [e.value for e in (*at.error, *at.code, *at.markdown)]
