@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,12 +19,24 @@ import httpx
 import oidc_provider_mock  # type: ignore[import-untyped]
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from test_browser import READY, _free_port, _wait_healthy, browser, open_page, screenshot
+from sqlalchemy import text
+from test_browser import (
+    OVERDUE_FIGURE,
+    READY,
+    _free_port,
+    _wait_healthy,
+    browser,
+    cli_overdue,
+    metric,
+    open_page,
+    screenshot,
+)
 from typer.testing import CliRunner
 
 from tracker.cli import app as cli
 from tracker.db import engine_for
-from tracker.services import progress
+from tracker.roles import Actor, Role
+from tracker.services import progress, reviews
 
 __all__ = ["browser"]  # the shared Chromium fixture
 
@@ -32,6 +45,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "a long enough password"
 ADMIN, EDITOR, VIEWER_USER = "ops.admin", "kent.editor", "board.member"
+MONITOR_USER = "national.lead"
 
 
 def cli_ok(db_url: str, *args: str, stdin: str | None = None) -> None:
@@ -85,6 +99,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     for username, role, orgs in (
         (EDITOR, "editor", ["--org", "Kent"]),
         (VIEWER_USER, "viewer", []),
+        (MONITOR_USER, "monitor", []),
     ):
         cli_ok(
             db_url,
@@ -315,3 +330,44 @@ def test_single_sign_on_identity_with_no_tracker_user_gets_no_access(
     assert nav_links(page) == []
     open_page(page, base + "/overview")
     expect(page.locator(".st-key-headline_figures")).to_have_count(0)
+
+
+def test_monitor_accepts_a_claimed_implementation_and_the_national_figure_changes(
+    local: tuple[str, str], page: Page
+) -> None:
+    base, db_url = local
+    engine = engine_for(db_url)
+    today = date.today()
+    monitor = Actor(username=MONITOR_USER, display_name=MONITOR_USER, role=Role.MONITOR)
+    overdue_now = {(r["recommendation"], r["organisation"]) for r in cli_overdue(db_url, today)}
+    # A waiting claim on an overdue assignment: it stays red until a monitor accepts it.
+    claim = next(
+        c
+        for c in reviews.queue(engine=engine, actor=monitor)
+        if (c.recommendation, c.organisation) in overdue_now
+    )
+    overdue_before = len(overdue_now)
+
+    sign_in(page, base, MONITOR_USER)
+    signed_in_panel(page)
+    assert "Review queue" in nav_links(page)
+    open_page(page, base + "/")
+    assert metric(page, "headline_figures", OVERDUE_FIGURE) == f"{overdue_before:,}"
+
+    open_page(page, base + "/review")
+    card = page.locator(f".st-key-claim_{claim.id}")
+    expect(card).to_contain_text(claim.organisation)
+    card.locator(f".st-key-accept_{claim.id} button").click()
+    expect(page.locator(".st-key-review_outcome")).to_contain_text(
+        f"Update {claim.id} accepted.", timeout=30_000
+    )
+    screenshot(page, "signin-monitor-accepted")
+
+    assert len(cli_overdue(db_url, today)) == overdue_before - 1
+    open_page(page, base + "/")
+    assert metric(page, "headline_figures", OVERDUE_FIGURE) == f"{overdue_before - 1:,}"
+    with engine.connect() as conn:
+        decided_by = conn.execute(
+            text("SELECT reviewed_by FROM review WHERE update_id = :id"), {"id": claim.id}
+        ).scalar_one()
+    assert decided_by == MONITOR_USER
