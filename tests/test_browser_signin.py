@@ -361,6 +361,8 @@ def test_monitor_accepts_a_claimed_implementation_and_the_national_figure_change
     expect(page.locator(".st-key-review_outcome")).to_contain_text(
         f"Update {claim.id} accepted.", timeout=30_000
     )
+    expect(page.locator(f".st-key-claim_{claim.id}")).to_have_count(0)  # left the queue
+    page.wait_for_selector(READY, timeout=60_000)
     screenshot(page, "signin-monitor-accepted")
 
     assert len(cli_overdue(db_url, today)) == overdue_before - 1

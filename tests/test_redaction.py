@@ -15,7 +15,7 @@ from tracker.cli import app
 from tracker.db import read_session
 from tracker.evidence import FileUpload
 from tracker.roles import Actor
-from tracker.services import audit, audit_log, redaction, users
+from tracker.services import audit, audit_log, progress, redaction, users
 from tracker.services.access import AccessDeniedError
 
 SECRET = "Victim named: Jane Example, 12 Any Street"
@@ -179,3 +179,19 @@ def test_cli_redacts_as_the_local_operator_and_refuses_a_monitor(loaded_engine: 
     assert missing.exit_code == 1
     assert "No update with id 99999" in missing.stderr
     assert run("audit", "verify").exit_code == 0
+
+
+def test_a_redaction_changes_the_data_version_so_no_cached_page_shows_the_old_text(
+    loaded_engine: Engine,
+) -> None:
+    update_id, attachment_id = _recorded(loaded_engine)
+    versions = [progress.data_version(engine=loaded_engine)]
+    redaction.redact_narrative(
+        engine=loaded_engine, actor=TEST_ADMIN, update_id=update_id, reason="Names a victim"
+    )
+    versions.append(progress.data_version(engine=loaded_engine))
+    redaction.redact_attachment(
+        engine=loaded_engine, actor=TEST_ADMIN, attachment_id=attachment_id, reason="Statement"
+    )
+    versions.append(progress.data_version(engine=loaded_engine))
+    assert len(set(versions)) == 3

@@ -527,6 +527,7 @@ class DataVersion(NamedTuple):
     active_assignments: int
     reference: str  # digest of the report, regions, organisations and recommendations
     reviews: int = 0  # a review changes the validated status without a new update
+    redactions: int = 0  # a redaction changes what the history shows, and no count
 
 
 def data_version(*, session: Session) -> DataVersion:
@@ -545,8 +546,23 @@ def data_version(*, session: Session) -> DataVersion:
         for row in session.exec(select(model).order_by(col(model.id))):
             digest.update(repr(sorted(row.model_dump().items())).encode())
     reviews = session.exec(select(func.count(col(Review.id)))).one()
+    redactions = (
+        session.exec(
+            select(func.count(col(EvidenceUpdate.id))).where(
+                col(EvidenceUpdate.redacted_at).isnot(None)
+            )
+        ).one()
+        + session.exec(
+            select(func.count(col(Attachment.id))).where(col(Attachment.redacted_at).isnot(None))
+        ).one()
+    )
     return DataVersion(
-        int(updates), int(last_id or 0), int(active), digest.hexdigest()[:16], int(reviews)
+        int(updates),
+        int(last_id or 0),
+        int(active),
+        digest.hexdigest()[:16],
+        int(reviews),
+        int(redactions),
     )
 
 
