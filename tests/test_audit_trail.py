@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner, Result
 from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, count_rows, record
 
@@ -60,7 +61,8 @@ def test_clean_database_verifies(loaded_engine: Engine) -> None:
     result = run("audit", "verify")
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout.strip() == f"{count_rows(loaded_engine, 'audit_event')} events, chain intact"
+        result.stdout.splitlines()[0]
+        == f"{count_rows(loaded_engine, 'audit_event')} events, chain intact"
     )
 
 
@@ -203,3 +205,54 @@ def test_neutralise_prefixes_every_formula_start() -> None:
         assert audit_log.neutralise(f"{start}1+1") == f"'{start}1+1"
     assert audit_log.neutralise("Plain text") == "Plain text"
     assert audit_log.neutralise(5) == 5
+
+
+def test_the_database_refuses_a_second_event_after_the_same_predecessor(
+    loaded_engine: Engine,
+) -> None:
+    _some_events(loaded_engine)
+    with loaded_engine.connect() as conn:
+        last = conn.execute(
+            text("SELECT previous_hash, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        ).one()
+    fork = audit.EventContent(
+        occurred_at=datetime.now(UTC),
+        actor="intruder",
+        actor_role="admin",
+        action="update_recorded",
+        outcome="done",
+        object_type="evidence_update",
+        object_id="1",
+        before=None,
+        after=None,
+        message="",
+    )
+    with pytest.raises(IntegrityError), loaded_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (occurred_at, actor, actor_role, action, outcome, "
+                "object_type, object_id, message, previous_hash, hash) VALUES (:at, :actor, "
+                ":role, :action, :outcome, :type, :id, :message, :previous, :hash)"
+            ),
+            {
+                "at": fork.occurred_at,
+                "actor": fork.actor,
+                "role": fork.actor_role,
+                "action": fork.action,
+                "outcome": fork.outcome,
+                "type": fork.object_type,
+                "id": fork.object_id,
+                "message": fork.message,
+                "previous": last.previous_hash,
+                "hash": audit.event_hash(last.previous_hash, fork),
+            },
+        )
+
+
+def test_verify_reports_the_head_of_the_chain(loaded_engine: Engine) -> None:
+    _some_events(loaded_engine)
+    with loaded_engine.connect() as conn:
+        head = conn.execute(text("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")).one()
+    result = run("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert f"Head of the chain: {head.hash}" in result.output

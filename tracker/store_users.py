@@ -86,8 +86,9 @@ def _row(session: Session, username: str, *, lock: bool = False) -> User | None:
     return session.exec(query).first()
 
 
-def user(*, session: Session, username: str) -> UserRecord | None:
-    row = _row(session, username)
+def user(*, session: Session, username: str, lock: bool = False) -> UserRecord | None:
+    """One user; ``lock`` holds the row to the end of the transaction (concurrent sign-ins)."""
+    row = _row(session, username, lock=lock)
     return _record(row) if row else None
 
 

@@ -60,6 +60,8 @@ class Verification:
     events_checked: int
     broken: audit.ChainBreak | None
     broken_event: audit.StoredEvent | None = None
+    # The last event's hash: kept outside the database, it shows events cut from the end.
+    head_hash: str = audit.GENESIS
 
     @property
     def ok(self) -> bool:
@@ -82,5 +84,6 @@ def verify(*, engine: Engine) -> Verification:
     with read_session(engine) as session:
         broken = audit.first_break(counted(store_audit.all_events(session=session)))
     if broken is None:
-        return Verification(count, None)
+        last = next(iter(seen.values()), None)
+        return Verification(count, None, head_hash=last.hash if last else audit.GENESIS)
     return Verification(count - 1, broken, seen.get(broken.event_id))

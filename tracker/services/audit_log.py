@@ -161,4 +161,9 @@ def describe_break(result: audit_trail.Verification) -> str:
 
 
 def describe_ok(result: audit_trail.Verification) -> str:
-    return f"{result.events_checked} events, chain intact"
+    return (
+        f"{result.events_checked} events, chain intact\n"
+        f"Head of the chain: {result.head_hash}\n"
+        "Keep this line somewhere outside the database (the board papers, a ticket): events "
+        "removed from the end of the trail can only be seen by comparing it with a later run."
+    )

@@ -14,7 +14,7 @@ from tracker import store, store_reviews
 from tracker.db import read_session, write_session
 from tracker.rules import Decision
 from tracker.services import audit as audit_trail
-from tracker.services.access import Action, Actor, authorise
+from tracker.services.access import Action, Actor, authorise, refuse
 from tracker.services.audit_log import neutralise
 from tracker.services.progress import NoCatalogueError
 
@@ -71,6 +71,19 @@ def _decide(*, engine: Engine, actor: Actor, update_id: int, decision: Decision,
             raise ReviewRefusedError("Say why the claim is returned: the organisation will see it.")
     else:
         reason = _clean(text, field="note", limit=MAX_NOTE_LENGTH)
+    with read_session(engine) as session:
+        claim = store_reviews.review_target(session=session, update_id=update_id)
+    if claim is not None and claim.recorded_by_user == actor.username:
+        # Validation means a second pair of eyes: nobody reviews a claim they made themselves.
+        refuse(
+            engine,
+            actor,
+            Action.REVIEW,
+            f"{actor.display_name} recorded update {update_id} and so cannot review it: "
+            "another monitor must",
+            object_type="evidence_update",
+            object_id=str(update_id),
+        )
     with write_session(engine) as session:
         target = store_reviews.review_target(session=session, update_id=update_id)
         if target is None:

@@ -24,6 +24,7 @@ from tracker.roles import Action, Actor, Role
 from tracker.services import audit as audit_trail
 from tracker.services.access import _directory, authorise
 from tracker.settings import get_settings
+from tracker.text import TextError, clean_text
 
 UserRecord = store_users.UserRecord
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -118,11 +119,15 @@ def create_user(
     if password is not None:
         check_password(password)
     try:
+        display_name = clean_text(display_name or username, max_length=200, multiline=False)
+    except TextError as exc:
+        raise UserError(f"display name: {exc}") from None
+    try:
         with write_session(engine) as session:
             user = store_users.add_user(
                 session=session,
                 username=username,
-                display_name=(display_name or username).strip(),
+                display_name=display_name,
                 email=email,
                 role=parsed.value,
                 organisation_ids=ids,
@@ -268,11 +273,15 @@ def authenticate(
     now = now or _now()
     settings = get_settings()
     username = username.strip().lower()
+    if not USERNAME.match(username):
+        # Never store whatever was typed: it could be huge, or a spreadsheet formula.
+        username = "(invalid username)"
     generic = "The username or password is not right."
     locked: datetime | None = None
     message = ""
     with write_session(engine) as session:
-        user = store_users.user(session=session, username=username)
+        # Locked until commit, so parallel guesses queue and each failure is counted.
+        user = store_users.user(session=session, username=username, lock=True)
         stored_hash = store_users.password_hash(session=session, username=username)
         if user is not None and user.locked_until and _aware(user.locked_until) > now:
             until = _aware(user.locked_until)
