@@ -184,7 +184,8 @@ def test_a_user_signed_out_elsewhere_records_nothing_and_gets_the_words_back(
 ) -> None:
     at = open_form()
     stored = count_rows(demo_engine, "evidence_update")
-    at.text_area(key="record_narrative").input("Written before signing out in another tab.")
+    typed = "Written before signing out in another tab."
+    at.text_area(key="record_narrative").input(typed)
     at.text_input(key="record_on_behalf_of").input(NAME)
     users.end_session(engine=demo_engine, token=at.session_state[TOKEN_KEY])
     at.button(key="record_submit").click().run()
@@ -197,10 +198,10 @@ def test_a_user_signed_out_elsewhere_records_nothing_and_gets_the_words_back(
     # Signed in again, the form holds what was typed.
     signed_in(at).run()
     at.switch_page("../pages/record.py").run()
-    assert at.text_area(key="record_narrative").value == "Written before signing out in another tab."
+    assert at.text_area(key="record_narrative").value == typed
     assert at.text_input(key="record_on_behalf_of").value == NAME
     at.button(key="record_submit").click().run()
-    assert "Written before signing out in another tab." in history(demo_engine)
+    assert typed in history(demo_engine)
 
 
 def test_a_user_disabled_while_the_form_is_open_records_nothing(demo_engine: Engine) -> None:
