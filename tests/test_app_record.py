@@ -6,11 +6,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
+from utils.factories import TEST_ADMIN, count_rows
 from utils.session import signed_in
 
 from tracker.evidence import UpdateDraft
-from tracker.roles import Actor, Role
-from tracker.services import progress, updates
+from tracker.roles import Actor, Role, local_operator
+from tracker.services import progress, updates, users
+from tracker.ui.session import SIGNED_OUT_UNSAVED, TOKEN_KEY
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 NAME = "Jane Smith, Head of Public Protection"
@@ -175,3 +177,42 @@ def test_recording_changes_the_overdue_list_and_the_force_page_at_once(
     r6 = assignments[assignments["No."] == 6].iloc[0]
     assert (r6["Self-assessed status"], r6["Validated status"]) == ("Implemented", "In progress")
     assert r6["Review"] == "Claimed – awaiting review" and r6["RAG"] == "Red – overdue"
+
+
+def test_a_user_signed_out_elsewhere_records_nothing_and_gets_the_words_back(
+    demo_engine: Engine,
+) -> None:
+    at = open_form()
+    stored = count_rows(demo_engine, "evidence_update")
+    typed = "Written before signing out in another tab."
+    at.text_area(key="record_narrative").input(typed)
+    at.text_input(key="record_on_behalf_of").input(NAME)
+    users.end_session(engine=demo_engine, token=at.session_state[TOKEN_KEY])
+    at.button(key="record_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    assert count_rows(demo_engine, "evidence_update") == stored
+    assert SIGNED_OUT_UNSAVED in [i.value for i in at.info]
+    assert at.text_input(key="sign_in_username").label == "Username"
+
+    # Signed in again, the form holds what was typed.
+    signed_in(at).run()
+    at.switch_page("../pages/record.py").run()
+    assert at.text_area(key="record_narrative").value == typed
+    assert at.text_input(key="record_on_behalf_of").value == NAME
+    at.button(key="record_submit").click().run()
+    assert typed in history(demo_engine)
+
+
+def test_a_user_disabled_while_the_form_is_open_records_nothing(demo_engine: Engine) -> None:
+    at = open_form()
+    stored = count_rows(demo_engine, "evidence_update")
+    at.text_area(key="record_narrative").input("Written by someone who has just left.")
+    users.set_active(
+        engine=demo_engine, actor=local_operator(), username=TEST_ADMIN.username, active=False
+    )
+    at.button(key="record_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    assert count_rows(demo_engine, "evidence_update") == stored
+    assert SIGNED_OUT_UNSAVED in [i.value for i in at.info]

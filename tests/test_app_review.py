@@ -1,15 +1,19 @@
 """The review queue page in AppTest: a monitor accepts a claim and the national figures follow."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows, record
 from utils.session import signed_in
 
-from tracker.roles import Actor
+from tracker.roles import Actor, local_operator
+from tracker.services import users
+from tracker.settings import get_settings
+from tracker.ui.session import SIGNED_OUT_UNSAVED
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 TODAY = date.today()  # a review is dated the day it is made
@@ -99,3 +103,41 @@ def test_viewer_sees_no_queue_and_writes_nothing(loaded_engine: Engine) -> None:
         at.switch_page("../pages/review.py")  # not registered for a viewer: unreachable
     assert not any(b.label in ("Accept", "Return") for b in at.button)
     assert count_rows(loaded_engine, "audit_event") == events
+
+
+def test_accept_by_a_monitor_disabled_meanwhile_is_not_recorded(loaded_engine: Engine) -> None:
+    update_id = claim(loaded_engine, narrative="Done and audited.")
+    at = open_as(MONITOR, "review")
+    users.set_active(
+        engine=loaded_engine, actor=local_operator(), username=MONITOR.username, active=False
+    )
+    at.button(key=f"accept_{update_id}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    assert count_rows(loaded_engine, "review") == 0
+    assert SIGNED_OUT_UNSAVED in [i.value for i in at.info]
+
+
+def test_return_after_the_session_went_idle_is_not_recorded_and_the_reason_is_kept(
+    loaded_engine: Engine,
+) -> None:
+    update_id = claim(loaded_engine, narrative="Done and audited.")
+    at = open_as(MONITOR, "review")
+    at.text_area(key=f"review_text_{update_id}").input("Attach the audit report.")
+    idle = timedelta(minutes=get_settings().idle_timeout_minutes + 1)
+    with loaded_engine.begin() as conn:  # the monitor went for lunch
+        conn.execute(
+            text("UPDATE sign_in_session SET last_seen_at = :t"),
+            {"t": datetime.now(UTC) - idle},
+        )
+    at.button(key=f"return_{update_id}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    assert count_rows(loaded_engine, "review") == 0
+    assert SIGNED_OUT_UNSAVED in [i.value for i in at.info]
+
+    signed_in(at, MONITOR).run()
+    at.switch_page("../pages/review.py").run()
+    assert at.text_area(key=f"review_text_{update_id}").value == "Attach the audit report."
+    at.button(key=f"return_{update_id}").click().run()
+    assert count_rows(loaded_engine, "review") == 1

@@ -50,6 +50,17 @@ _CLEARED_AFTER_SUCCESS: dict[str, Any] = {
     REASON_KEY: "",
 }
 
+# What a signed-out user had typed, given back when they sign in again (files cannot be).
+_KEPT_WHILE_SIGNED_OUT = (
+    STATUS_KEY,
+    EVIDENCE_DATE_KEY,
+    NARRATIVE_KEY,
+    LINKS_KEY,
+    REVISED_DATE_KEY,
+    REASON_KEY,
+    BY_KEY,
+)
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -104,6 +115,9 @@ def _submit(
     state.pop(_PROBLEMS, None)
     state.pop(_CONFLICT, None)
     state.pop(_DONE, None)
+    actor = session.live_actor(tracker.engine, keep=_KEPT_WHILE_SIGNED_OUT)
+    if actor is None:
+        return
     uploads = state.get(files_key()) or []
     draft = UpdateDraft(
         status=state.get(STATUS_KEY) or "",
@@ -120,7 +134,7 @@ def _submit(
     try:
         result = data.record_update(
             tracker,
-            actor=session.current_actor(),
+            actor=actor,
             recommendation=recommendation,
             organisation_id=organisation_id,
             draft=draft,

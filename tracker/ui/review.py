@@ -7,7 +7,7 @@ import streamlit as st
 from tracker import store
 from tracker.services.access import AccessDeniedError, Action, Actor, refusal_for
 from tracker.services.reviews import ReviewRefusedError
-from tracker.ui import data
+from tracker.ui import data, session
 from tracker.ui.format import long_date, plural, recorded_on, status_label
 
 OUTCOME_KEY = "review_outcome"
@@ -21,8 +21,11 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def _decide(tracker: data.Tracker, actor: Actor, update_id: int, accept: bool) -> None:
-    """Button callback: decide, then say what happened on the next run."""
+def _decide(tracker: data.Tracker, update_id: int, accept: bool) -> None:
+    """Button callback: decide as the user signed in now, then say what happened next run."""
+    actor = session.live_actor(tracker.engine, keep=(text_key(update_id),))
+    if actor is None:
+        return
     text = str(st.session_state.get(text_key(update_id)) or "")
     try:
         if accept:
@@ -49,7 +52,7 @@ def show_outcome() -> None:
             st.success(message, icon=":material/check_circle:")
 
 
-def show_claim(tracker: data.Tracker, claim: store.UpdateRecord, *, actor: Actor) -> None:
+def show_claim(tracker: data.Tracker, claim: store.UpdateRecord) -> None:
     """One claim: what was claimed, the evidence as typed (text, never markdown), the files,
     and Accept / Return."""
     with st.container(border=True, key=f"claim_{claim.id}"):
@@ -91,14 +94,14 @@ def show_claim(tracker: data.Tracker, claim: store.UpdateRecord, *, actor: Actor
             type="primary",
             icon=":material/check:",
             on_click=_decide,
-            args=(tracker, actor, claim.id, True),
+            args=(tracker, claim.id, True),
         )
         send_back.button(
             "Return with reason",
             key=f"return_{claim.id}",
             icon=":material/undo:",
             on_click=_decide,
-            args=(tracker, actor, claim.id, False),
+            args=(tracker, claim.id, False),
         )
 
 
@@ -117,4 +120,4 @@ def show_review_queue(tracker: data.Tracker, *, actor: Actor) -> None:
         return
     st.caption(f"{plural(len(claims), 'claim')}, oldest first.")
     for claim in claims:
-        show_claim(tracker, claim, actor=actor)
+        show_claim(tracker, claim)

@@ -11,6 +11,7 @@ Three ways in, chosen by the settings:
 """
 
 import json
+from collections.abc import Iterable
 from datetime import timedelta
 
 import streamlit as st
@@ -38,6 +39,9 @@ _NOTICE = "_sign_in_notice"
 _SIGNED_OUT = "_signed_out"
 _COOKIE_WRITE = "_cookie_write"
 _UNKNOWN_IDENTITY = "_unknown_identity"
+_KEPT = "_kept_while_signed_out"
+
+SIGNED_OUT_UNSAVED = "You have been signed out: sign in again. Nothing was saved."
 
 
 def current_actor() -> Actor:
@@ -101,7 +105,35 @@ def resolve_actor(engine: Engine) -> Actor | None:
         st.session_state.pop(ACTOR_KEY, None)
     else:
         st.session_state[ACTOR_KEY] = actor
+        st.session_state.pop(_NOTICE, None)  # said on the sign-in page; not needed now
+        _restore_typed(actor)
     return actor
+
+
+def live_actor(engine: Engine, *, keep: Iterable[str] = ()) -> Actor | None:
+    """The signed-in user as of now, for a callback that writes.
+
+    Streamlit runs callbacks before the script, so the actor kept from the last run may since
+    have expired, gone idle, been disabled, signed out elsewhere or changed role. On None the
+    caller writes nothing; the next run shows the sign-in page with a plain message, and the
+    widget values named in ``keep`` come back once the same user signs in again.
+    """
+    before = st.session_state.get(ACTOR_KEY)
+    actor = resolve_actor(engine)
+    if actor is None:
+        st.session_state[_NOTICE] = SIGNED_OUT_UNSAVED
+        if isinstance(before, Actor):
+            # Widget values vanish while the sign-in page is shown: kept aside until then.
+            typed = {k: st.session_state[k] for k in keep if k in st.session_state}
+            st.session_state[_KEPT] = (before.username, typed)
+    return actor
+
+
+def _restore_typed(actor: Actor) -> None:
+    kept = st.session_state.pop(_KEPT, None)
+    if kept is not None and kept[0] == actor.username:  # never another user's words
+        for key, value in kept[1].items():
+            st.session_state[key] = value
 
 
 def _local_actor(engine: Engine) -> Actor | None:
@@ -198,6 +230,9 @@ def show_sign_in_page(engine: Engine) -> None:
 
 def show_single_sign_on_page() -> None:
     st.title("Sign in")
+    notice = st.session_state.get(_NOTICE)
+    if notice:
+        st.info(notice, icon=":material/logout:")
     if _UNKNOWN_IDENTITY in st.session_state:
         show_no_access_page()
         return
