@@ -300,6 +300,7 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                 actor,
                 "demo_loaded",
                 object_type="demo",
+                object_id=report.id,
                 after={
                     "updates_added": len(fresh),
                     "reviews_added": reviews_added,
