@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tracker import store
 from tracker.db import engine_for, read_session, write_session
+from tracker.roles import local_operator
 from tracker.rules import Status
 from tracker.services import demo, progress, setup
 
@@ -103,7 +104,7 @@ def main() -> None:
         engine = engine_for(url)
         setup.initialise(engine=engine)
         start = time.perf_counter()
-        demo.fill_demo(engine=engine)
+        demo.fill_demo(engine=engine, actor=local_operator())
         print(f"demo data loaded in {time.perf_counter() - start:.1f} s")
         measure(url, "Demonstration data")
         start = time.perf_counter()

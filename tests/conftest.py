@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from tracker.db import engine_for
+from tracker.roles import local_operator
 from tracker.services import demo, setup
 
 BACKENDS = ("sqlite", "postgresql")
@@ -167,7 +168,7 @@ def _prepare(url: str, kind: str) -> None:
     engine = engine_for(url)
     setup.initialise(engine=engine)
     if kind == "demo":
-        demo.fill_demo(engine=engine)
+        demo.fill_demo(engine=engine, actor=local_operator())
     engine.dispose()
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.session import signed_in
@@ -30,6 +31,17 @@ def test_a_database_with_no_updates_shows_guidance_on_every_page(loaded_engine: 
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, (page, [e.message for e in at.exception])
         assert at.title, page
+
+
+def test_an_empty_database_shows_guidance_and_the_dashboard_creates_nothing(
+    engine: Engine,
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("No recommendations are loaded" in w.value for w in at.warning)
+    assert any("tracker init" in w.value for w in at.warning)
+    assert sa.inspect(engine).get_table_names() == []  # no schema, no catalogue
 
 
 def test_an_unreachable_database_is_named_without_its_password(

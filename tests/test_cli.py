@@ -413,3 +413,43 @@ def test_acting_as_an_unknown_user_is_a_plain_error(loaded_engine: Engine, tmp_p
     assert "There is no active tracker user 'nobody'" in result.output
     assert "Traceback" not in result.output
     assert count_updates(loaded_engine) == 0
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+
+def test_demo_on_a_new_database_loads_the_catalogue_and_the_demo_on_the_audit_trail(
+    engine: Engine,
+) -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert count_updates(engine) > 1000
+    with engine.connect() as conn:
+        actions = conn.execute(text("SELECT action, actor FROM audit_event")).all()
+    done = [a for a, _ in actions if a in ("catalogue_reloaded", "demo_loaded")]
+    assert done == ["catalogue_reloaded", "demo_loaded"]
+    assert all(who.startswith("local:") for _, who in actions)
+
+
+@pytest.mark.parametrize("command", [["demo"], ["serve", "--demo"]])
+def test_demo_on_a_database_with_real_data_is_refused_and_adds_nothing(
+    loaded_engine: Engine, command: list[str]
+) -> None:
+    record_accepted(loaded_engine, narrative="A real update from Kent.")
+    with loaded_engine.connect() as conn:
+        events = conn.execute(text("SELECT COUNT(*) FROM audit_event")).scalar_one()
+    result = run(*command)
+    assert result.exit_code == 1
+    assert "demonstration data is never added to real data" in result.output
+    assert "Traceback" not in result.output
+    assert count_updates(loaded_engine) == 1
+    with loaded_engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM audit_event")).scalar_one() == events
+
+
+def test_demo_as_a_viewer_is_refused(loaded_engine: Engine) -> None:
+    users.create_user(engine=loaded_engine, actor=TEST_ADMIN, username="board", role="viewer")
+    result = run("demo", "--as", "board")
+    assert result.exit_code == 1
+    assert "Viewers cannot load demonstration data" in result.output
+    assert count_updates(loaded_engine) == 0

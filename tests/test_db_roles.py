@@ -13,7 +13,7 @@ from utils.factories import count_updates, record
 
 from tracker.cli import app
 from tracker.db import engine_for
-from tracker.services import audit, progress, setup
+from tracker.services import audit, progress
 from tracker.services.progress import Filters
 
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"])
@@ -42,7 +42,6 @@ def app_engine(loaded_engine: Engine) -> Iterator[Engine]:
 def test_app_role_records_updates_and_reads_figures(
     loaded_engine: Engine, app_engine: Engine
 ) -> None:
-    setup.initialise(engine=app_engine)  # what the dashboard does when it starts
     record(app_engine, narrative="Recorded through the dashboard's role.")
     rows = progress.status_rows(engine=app_engine, as_of=date(2024, 6, 1), filters=Filters())
     assert any(r.status == "in_progress" for r in rows)

@@ -4,12 +4,23 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from utils.factories import count_rows, count_updates
+from utils.factories import (
+    KENT_EDITOR,
+    MONITOR,
+    TEST_ADMIN,
+    VIEWER,
+    count_rows,
+    count_updates,
+    record,
+)
 
 from tracker.catalogue import load_directory
 from tracker.db import upgrade_schema
-from tracker.services import demo, progress
+from tracker.roles import Actor
+from tracker.services import audit, demo, progress, users
+from tracker.services.access import AccessDeniedError
 from tracker.services.demo import DEMO_UNTIL
 
 AS_OF = date(2026, 11, 23)
@@ -18,13 +29,13 @@ PUBLISHED = date(2023, 4, 5)
 
 def test_filling_the_demo_again_adds_nothing(demo_engine: Engine) -> None:
     before = count_updates(demo_engine)
-    stored, already = demo.fill_demo(engine=demo_engine)
+    stored, already = demo.fill_demo(engine=demo_engine, actor=TEST_ADMIN)
     assert (stored, already) == (0, before)
     assert count_updates(demo_engine) == before
 
 
 def test_demo_on_a_fresh_database_reports_what_it_stored(loaded_engine: Engine) -> None:
-    stored, already = demo.fill_demo(engine=loaded_engine)
+    stored, already = demo.fill_demo(engine=loaded_engine, actor=TEST_ADMIN)
     assert already == 0
     assert stored == count_updates(loaded_engine) > 1000
 
@@ -32,7 +43,7 @@ def test_demo_on_a_fresh_database_reports_what_it_stored(loaded_engine: Engine) 
 def test_demo_needs_the_catalogue_loaded_first(engine: Engine) -> None:
     upgrade_schema(engine)
     with pytest.raises(LookupError, match="tracker init"):
-        demo.fill_demo(engine=engine)
+        demo.fill_demo(engine=engine, actor=TEST_ADMIN)
 
 
 def test_every_force_has_a_history_of_updates(demo_engine: Engine) -> None:
@@ -94,5 +105,55 @@ def test_demo_claims_are_mostly_accepted_some_returned_with_reasons_some_waiting
 def test_filling_the_demo_again_adds_no_reviews(demo_engine: Engine) -> None:
     before = count_rows(demo_engine, "review")
     assert before > 0
-    demo.fill_demo(engine=demo_engine)
+    demo.fill_demo(engine=demo_engine, actor=TEST_ADMIN)
     assert count_rows(demo_engine, "review") == before
+
+
+def audit_actions(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT action, outcome FROM audit_event ORDER BY id")).all()
+    return [(str(action), str(outcome)) for action, outcome in rows]
+
+
+def test_loading_the_demo_keeps_one_event_on_a_chain_that_verifies(loaded_engine: Engine) -> None:
+    stored, _ = demo.fill_demo(engine=loaded_engine, actor=TEST_ADMIN)
+    loaded = [a for a, _ in audit_actions(loaded_engine) if a == "demo_loaded"]
+    assert len(loaded) == 1
+    with loaded_engine.connect() as conn:
+        after = conn.execute(
+            text("SELECT after FROM audit_event WHERE action = 'demo_loaded'")
+        ).scalar_one()
+    assert str(stored) in str(after)
+    assert audit.verify(engine=loaded_engine).ok
+
+    demo.fill_demo(engine=loaded_engine, actor=TEST_ADMIN)  # a repeat adds nothing to record
+    assert [a for a, _ in audit_actions(loaded_engine) if a == "demo_loaded"] == loaded
+
+
+def test_demo_is_refused_on_a_database_with_a_real_update(loaded_engine: Engine) -> None:
+    record(loaded_engine, narrative="A real update from Kent.")
+    events = count_rows(loaded_engine, "audit_event")
+    with pytest.raises(demo.RealDataError, match="1 real update"):
+        demo.fill_demo(engine=loaded_engine, actor=TEST_ADMIN)
+    assert count_updates(loaded_engine) == 1
+    assert count_rows(loaded_engine, "tracker_user") == 0
+    assert count_rows(loaded_engine, "audit_event") == events
+
+
+def test_demo_is_refused_on_a_database_with_a_real_user(loaded_engine: Engine) -> None:
+    users.create_user(engine=loaded_engine, actor=TEST_ADMIN, username="chief.admin", role="admin")
+    events = count_rows(loaded_engine, "audit_event")
+    with pytest.raises(demo.RealDataError, match=r"chief\.admin"):
+        demo.fill_demo(engine=loaded_engine, actor=TEST_ADMIN)
+    assert count_updates(loaded_engine) == 0
+    assert count_rows(loaded_engine, "tracker_user") == 1
+    assert count_rows(loaded_engine, "audit_event") == events
+
+
+@pytest.mark.parametrize("actor", [VIEWER, KENT_EDITOR, MONITOR], ids=lambda a: a.role.value)
+def test_only_an_administrator_may_load_the_demo(loaded_engine: Engine, actor: Actor) -> None:
+    with pytest.raises(AccessDeniedError, match="cannot load demonstration data"):
+        demo.fill_demo(engine=loaded_engine, actor=actor)
+    assert count_updates(loaded_engine) == 0
+    assert count_rows(loaded_engine, "tracker_user") == 0
+    assert audit_actions(loaded_engine) == [("load_demo", "refused")]

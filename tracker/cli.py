@@ -206,12 +206,15 @@ def init(as_user: AsUser = None) -> None:
 
 @app.command("demo")
 @_plain_database_errors
-def demo_command() -> None:
-    """Fill demonstration updates for every assignment, 2023 to 2026 (safe to repeat)."""
+def demo_command(as_user: AsUser = None) -> None:
+    """Fill demonstration updates for every assignment, 2023 to 2026 (safe to repeat; refused
+    on a database that holds real data)."""
+    actor = _actor(as_user)
     try:
-        setup.initialise(engine=_engine())
-        stored, existing = demo.fill_demo(engine=_engine())
-    except (CatalogueError, LookupError) as exc:
+        demo.check_may_load(engine=_engine(), actor=actor)  # before the catalogue is loaded
+        setup.initialise(engine=_engine(), actor=actor)
+        stored, existing = demo.fill_demo(engine=_engine(), actor=actor)
+    except (CatalogueError, LookupError, AccessDeniedError, demo.RealDataError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"Demonstration data: {stored} updates added, {existing} already there.")
 
@@ -333,12 +336,15 @@ def serve(
     ] = False,
 ) -> None:
     """Start the dashboard (headless) on the configured database."""
+    actor = local_operator()  # whoever starts the server has the database in hand
     try:
-        setup.initialise(engine=_engine())
         if with_demo:
-            stored, _ = demo.fill_demo(engine=_engine())
+            demo.check_may_load(engine=_engine(), actor=actor)  # before anything is written
+        setup.initialise(engine=_engine(), actor=actor)
+        if with_demo:
+            stored, _ = demo.fill_demo(engine=_engine(), actor=actor)
             typer.echo(f"Demonstration data ready ({stored} updates added).")
-    except (CatalogueError, LookupError) as exc:
+    except (CatalogueError, LookupError, AccessDeniedError, demo.RealDataError) as exc:
         raise _fail(str(exc)) from None
     settings = get_settings()
     if (

@@ -41,6 +41,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     RELOAD_CATALOGUE = "reload_catalogue"
     REDACT = "redact"  # blank personal data uploaded by mistake
+    LOAD_DEMO = "load_demo"  # fill a database with demonstration data
 
     @property
     def phrase(self) -> str:
@@ -56,6 +57,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_USERS: "manage users",
     Action.RELOAD_CATALOGUE: "reload the catalogue",
     Action.REDACT: "redact evidence",
+    Action.LOAD_DEMO: "load demonstration data",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.

@@ -614,3 +614,14 @@ def recommendation_infos(*, session: Session, report_id: str) -> list[Recommenda
         )
         for r in rows
     ]
+
+
+def has_schema(*, session: Session) -> bool:
+    return sa.inspect(session.connection()).has_table("evidence_update")
+
+
+def count_updates_not_from(*, session: Session, source: str) -> int:
+    """How many updates came from anywhere but ``source`` (the demonstration's "demo")."""
+    return session.exec(
+        select(func.count(col(EvidenceUpdate.id))).where(col(EvidenceUpdate.source) != source)
+    ).one()

@@ -9,12 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 
-from tracker import store, store_reviews
+from tracker import store, store_reviews, store_users
 from tracker.db import read_session, write_session
 from tracker.evidence import CheckedUpdate, fingerprint
-from tracker.roles import Role, local_operator
+from tracker.roles import Action, Actor, Role
 from tracker.rules import Decision, Status
+from tracker.services import audit as audit_trail
 from tracker.services import users
+from tracker.services.access import authorise
 
 DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
 
@@ -172,7 +174,11 @@ _SAMPLE_ROLES: dict[str, tuple[Role, tuple[str, ...]]] = {
 }
 
 
-def add_sample_users(*, engine: Engine) -> int:
+class RealDataError(ValueError):
+    """The database holds real data, so demonstration data must not be mixed into it."""
+
+
+def add_sample_users(*, engine: Engine, actor: Actor) -> int:
     """Create the demonstration's sample users that are missing; returns how many were added."""
     added = 0
     for username, (role, organisations) in _SAMPLE_ROLES.items():
@@ -180,7 +186,7 @@ def add_sample_users(*, engine: Engine) -> int:
             continue
         users.create_user(
             engine=engine,
-            actor=local_operator(),
+            actor=actor,
             username=username,
             role=role.value,
             organisation_ids=organisations,
@@ -190,15 +196,49 @@ def add_sample_users(*, engine: Engine) -> int:
     return added
 
 
-def fill_demo(*, engine: Engine) -> tuple[int, int]:
+def real_data(*, engine: Engine) -> str | None:
+    """Why this database must not get demonstration data (None if it holds only demonstration
+    data, or nothing)."""
+    with read_session(engine) as session:
+        if not store.has_schema(session=session):
+            return None
+        updates = store.count_updates_not_from(session=session, source="demo")
+        people = sorted(
+            u.username for u in store_users.users(session=session) if u.username not in SAMPLE_USERS
+        )
+    if updates:
+        return (
+            f"This database holds {updates} real update(s): demonstration data is never added "
+            "to real data. Use a new, empty database for the demonstration."
+        )
+    if people:
+        return (
+            f"This database has real tracker users ({', '.join(people[:3])}"
+            f"{', ...' if len(people) > 3 else ''}): demonstration data is never added to real "
+            "data. Use a new, empty database for the demonstration."
+        )
+    return None
+
+
+def check_may_load(*, engine: Engine, actor: Actor) -> None:
+    """Raise ``AccessDeniedError`` unless the actor is an administrator, ``RealDataError`` if the
+    database holds real data; nothing is written but a refusal's audit event."""
+    authorise(engine=engine, actor=actor, action=Action.LOAD_DEMO, object_type="demo")
+    problem = real_data(engine=engine)
+    if problem:
+        raise RealDataError(problem)
+
+
+def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
     """Add the demonstration updates and sample users; returns (updates stored now, already
-    there)."""
-    add_sample_users(engine=engine)
+    there). An administrator's action, refused on a database that holds real data."""
+    check_may_load(engine=engine, actor=actor)
     with read_session(engine) as session:
         report = store.report_info(session=session)
         if report is None:
             raise LookupError("Load the catalogue first: run `tracker init`.")
         records = store.assignment_records(session=session, report_id=report.id)
+    users_added = add_sample_users(engine=engine, actor=actor)
     pending: list[store.NewUpdate] = []
     by_assignment = {r.assignment_id: r for r in records}
     for record in records:
@@ -238,6 +278,7 @@ def fill_demo(*, engine: Engine) -> tuple[int, int]:
         )
         fresh = [u for u in pending if (u.assignment_id, u.fingerprint) not in existing]
         ids = store.append_updates(session=session, updates=fresh)
+        reviews_added = 0
         for update_id, update in zip(ids, fresh, strict=True):
             if not update.status.is_closed:
                 continue
@@ -252,4 +293,19 @@ def fill_demo(*, engine: Engine) -> tuple[int, int]:
                     reviewed_by=DEMO_MONITOR,
                     reviewed_at=reviewed_at,
                 )
+                reviews_added += 1
+        if fresh or users_added:  # a repeat run adds nothing, so it has nothing to record
+            audit_trail.record(
+                session,
+                actor,
+                "demo_loaded",
+                object_type="demo",
+                object_id=report.id,
+                after={
+                    "updates_added": len(fresh),
+                    "reviews_added": reviews_added,
+                    "sample_users_added": users_added,
+                },
+                message=f"Demonstration data loaded: {len(fresh)} updates, {reviews_added} reviews",
+            )
     return len(fresh), len(pending) - len(fresh)

@@ -65,5 +65,10 @@ def initialise(
     return catalogue, summary
 
 
+def check_files(catalogue_file: Path | None = None) -> Catalogue:
+    """Read and check the organisations and recommendations files; the database is untouched."""
+    return load_catalogue(catalogue_file or catalogue_path(), load_directory())
+
+
 def directory() -> Directory:
     return load_directory()

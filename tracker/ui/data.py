@@ -8,6 +8,7 @@ invalidates the caches at once. Cached functions return plain dataclasses, never
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -66,14 +67,7 @@ def connect(*, announce_problems: bool = True) -> Tracker:
     on with what the database holds (``announce_problems=False`` leaves the telling to the page).
     """
     url = get_settings().database_url
-    catalogue_problem: str | None = None
-    try:
-        _initialised(url)
-    except CatalogueError as exc:
-        catalogue_problem = str(exc)
-    except DATABASE_ERRORS as exc:
-        messages.show_database_unreachable(url, exc)
-        st.stop()
+    catalogue_problem = _catalogue_problem(*_catalogue_file_key())
     try:
         version = progress.data_version(engine=get_engine(url))
         report = _snapshot(url, version).report
@@ -81,21 +75,31 @@ def connect(*, announce_problems: bool = True) -> Tracker:
         messages.show_no_catalogue(catalogue_problem)
         st.stop()
     except DATABASE_ERRORS as exc:
-        if catalogue_problem:  # the schema was never created because the file is broken
-            messages.show_no_catalogue(catalogue_problem)
-        else:
-            messages.show_database_unreachable(url, exc)
+        messages.show_database_unreachable(url, exc)
         st.stop()
     if catalogue_problem and announce_problems:
         messages.show_catalogue_problem(catalogue_problem)
     return Tracker(url=url, version=version, report=report)
 
 
-@st.cache_resource(show_spinner=False)
-def _initialised(url: str) -> bool:
-    """Schema and catalogue, once per process and database (not cached if it fails)."""
-    setup.initialise(engine=get_engine(url))
-    return True
+def _catalogue_file_key() -> tuple[str, float]:
+    path = setup.catalogue_path()
+    try:
+        return str(path), path.stat().st_mtime
+    except OSError:
+        return str(path), 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _catalogue_problem(path: str, modified: float) -> str | None:
+    """What is wrong with the recommendations file, read (never loaded into the database: only
+    `tracker init` does that, as an administrator, on the audit trail). Keyed on the file's
+    modification time, so a corrected file is read again."""
+    try:
+        setup.check_files(Path(path))
+    except CatalogueError as exc:
+        return str(exc)
+    return None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
