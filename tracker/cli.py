@@ -375,6 +375,9 @@ def serve(
         f"--server.address={address}",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
+        # A table's own CSV download would copy typed text as it is, formulas included: every
+        # download goes through the tracker's buttons, which neutralise them.
+        "--client.disableDataExport=true",
     ]
     typer.echo(f"Dashboard on http://{address}:{port}", nl=True)
     sys.stdout.flush()
