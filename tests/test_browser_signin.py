@@ -259,7 +259,7 @@ def test_lock_out_after_repeated_failures_says_when_it_lifts(
 
 
 @pytest.fixture(scope="module")
-def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A mock OpenID provider and `tracker serve` with TRACKER_SIGN_IN=oidc; yields the URLs."""
     db_url = f"sqlite:///{tmp_path_factory.mktemp('oidc') / 'tracker.db'}"
     cli_ok(db_url, "init")
@@ -291,7 +291,13 @@ def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         )
         env = {"TRACKER_SIGN_IN": "oidc"}
         with serving(db_url, workdir, env=env, port=port) as base:
-            yield base, issuer
+            yield base, issuer, db_url
+
+
+def audit_rows(db_url: str) -> list[tuple[str, str, str, str]]:
+    with engine_for(db_url).connect() as conn:
+        rows = conn.execute(text("SELECT actor, action, outcome, object_id FROM audit_event"))
+        return [(r.actor, r.action, r.outcome, r.object_id) for r in rows]
 
 
 def sign_in_with_provider(page: Page, base: str, issuer: str, email: str) -> None:
@@ -306,21 +312,22 @@ def sign_in_with_provider(page: Page, base: str, issuer: str, email: str) -> Non
 
 
 def test_single_sign_on_lets_a_known_user_in_with_their_role(
-    oidc: tuple[str, str], page: Page
+    oidc: tuple[str, str, str], page: Page
 ) -> None:
-    base, issuer = oidc
+    base, issuer, db_url = oidc
     sign_in_with_provider(page, base, issuer, "alice@example.org")
     signed_in_panel(page)
     expect(page.locator(".st-key-signed_in")).to_contain_text("Alice Example")
     expect(page.locator(".st-key-signed_in")).to_contain_text("Monitor")
     assert "Record an update" in nav_links(page)
     screenshot(page, "signin-oidc-known")
+    assert ("alice", "sign_in", "done", "alice") in audit_rows(db_url)
 
 
 def test_single_sign_on_identity_with_no_tracker_user_gets_no_access(
-    oidc: tuple[str, str], page: Page
+    oidc: tuple[str, str, str], page: Page
 ) -> None:
-    base, issuer = oidc
+    base, issuer, db_url = oidc
     sign_in_with_provider(page, base, issuer, "mallory@example.org")
     no_access = page.locator(".st-key-no_access")
     expect(no_access).to_be_visible(timeout=30_000)
@@ -328,6 +335,8 @@ def test_single_sign_on_identity_with_no_tracker_user_gets_no_access(
     expect(page.locator(".st-key-signed_in")).to_have_count(0)
     expect(page.locator("[data-testid='stMetric']")).to_have_count(0)
     assert nav_links(page) == []
+    refused = ("(single sign-on)", "sign_in", "refused", "mallory@example.org")
+    assert audit_rows(db_url).count(refused) == 1  # once, however many reruns the page had
     open_page(page, base + "/overview")
     expect(page.locator(".st-key-headline_figures")).to_have_count(0)
 

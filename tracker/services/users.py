@@ -262,6 +262,31 @@ def user_for_email(*, engine: Engine, email: str) -> UserRecord | None:
 # --- Sign-in -------------------------------------------------------------------------------
 
 
+def record_single_sign_on(*, engine: Engine, identity: str, user: UserRecord | None) -> None:
+    """Keep a single sign-on on the audit trail: who came in, or which identity was turned away
+    (the identity provider vouched for it, but no active tracker user has it)."""
+    identity = identity.strip()[:254] or "(no identity)"
+    if user is None:
+        audit_trail.record_alone(
+            engine,
+            _as_attempt("(single sign-on)"),
+            "sign_in",
+            object_type="identity",
+            object_id=identity,
+            outcome=audit.Outcome.REFUSED,
+            message="single sign-on: no active tracker user has this identity",
+        )
+        return
+    audit_trail.record_alone(
+        engine,
+        actor_for(user),
+        "sign_in",
+        object_type="user",
+        object_id=user.username,
+        message="single sign-on",
+    )
+
+
 def _as_attempt(username: str) -> Actor:
     return Actor(username=username[:64] or "(blank)", display_name=username, role=Role.VIEWER)
 

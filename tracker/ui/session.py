@@ -39,6 +39,7 @@ _NOTICE = "_sign_in_notice"
 _SIGNED_OUT = "_signed_out"
 _COOKIE_WRITE = "_cookie_write"
 _UNKNOWN_IDENTITY = "_unknown_identity"
+_SSO_AUDITED = "_single_sign_on_audited"  # the identity already on the audit trail
 _KEPT = "_kept_while_signed_out"
 
 SIGNED_OUT_UNSAVED = "You have been signed out: sign in again. Nothing was saved."
@@ -163,6 +164,9 @@ def _oidc_actor(engine: Engine, claim: str) -> Actor | None:
         return None
     value = st.user.get(claim)
     found = users.user_for_email(engine=engine, email=str(value)) if value else None
+    if st.session_state.get(_SSO_AUDITED) != str(value):  # once per browser session
+        users.record_single_sign_on(engine=engine, identity=str(value or ""), user=found)
+        st.session_state[_SSO_AUDITED] = str(value)
     if found is None:
         st.session_state[_UNKNOWN_IDENTITY] = str(value or "")
         return None
