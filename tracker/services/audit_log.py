@@ -31,7 +31,6 @@ COLUMNS = (
     "before",
     "after",
 )
-# A spreadsheet treats a cell starting with one of these as a formula.
 
 
 @dataclass(frozen=True)
@@ -124,19 +123,13 @@ def verify(*, engine: Engine, actor: Actor) -> audit_trail.Verification:
     return audit_trail.verify(engine=engine)
 
 
-def neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, made plain text with an apostrophe
-    (the one rule for every export: ``tracker.text.safe_cell``)."""
-    return safe_cell(value)
-
-
 def csv_text(rows: list[EventRow]) -> str:
     """The events as CSV, every cell safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: neutralise(v) for k, v in row.values().items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.values().items()})
     return out.getvalue()
 
 

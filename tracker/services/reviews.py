@@ -15,8 +15,8 @@ from tracker.db import read_session, write_session
 from tracker.rules import Decision
 from tracker.services import audit as audit_trail
 from tracker.services.access import Action, Actor, authorise, refuse
-from tracker.services.audit_log import neutralise
 from tracker.services.progress import NoCatalogueError
+from tracker.text import safe_cell
 
 MAX_REASON_LENGTH = 2000
 MAX_NOTE_LENGTH = 2000
@@ -195,5 +195,5 @@ def queue_csv(items: list[store.UpdateRecord]) -> str:
     writer = csv.DictWriter(out, fieldnames=QUEUE_KEYS, lineterminator="\n")
     writer.writeheader()
     for row in queue_records(items):
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()
