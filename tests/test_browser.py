@@ -316,6 +316,8 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
             recommendation=cell.recommendation,
         )
     )
+    # Nobody reviews their own claim: the demonstration's monitor does.
+    page.context.add_cookies([{"name": "tracker_demo_as", "value": "demo.monitor", "url": base}])
     open_page(page, base + "/review")
     claim = page.locator(f".st-key-claim_{claim_id}")
     expect(claim).to_contain_text(narrative)
