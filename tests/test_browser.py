@@ -136,12 +136,12 @@ def overdue_count(db_url: str, as_of: date) -> int:
 
 # (path, an element only that page has, screenshot name)
 PAGES = (
-    ("/", ".st-key-headline_figures", "overview"),
-    ("/force", ".st-key-force_org", "force"),
-    ("/recommendation", ".st-key-recommendation_page", "recommendation"),
-    ("/overdue", ".st-key-overdue_count", "overdue"),
-    ("/record", ".st-key-record_submit", "record"),
-    ("/about", "h3:has-text('Changing the recommendations')", "about"),
+    ("/", ".st-key-headline_figures", "overview", "National overview"),
+    ("/force", ".st-key-force_org", "force", "Force"),
+    ("/recommendation", ".st-key-recommendation_page", "recommendation", "Recommendation"),
+    ("/overdue", ".st-key-overdue_count", "overdue", "Overdue actions"),
+    ("/record", ".st-key-record_submit", "record", "Record an update"),
+    ("/about", "h3:has-text('Changing the recommendations')", "about", "About the data"),
 )
 
 
@@ -240,8 +240,9 @@ def test_every_page_renders_in_the_browser_without_an_error(
     server: tuple[str, str], page: Page
 ) -> None:
     base, _ = server
-    for path, marker, name in PAGES:
+    for path, marker, name, title in PAGES:
         open_page(page, base + path)
+        expect(page).to_have_title(f"{title} — Recommendation tracker")
         expect(page.locator("[data-testid='stMain'] h1").first).not_to_be_empty()
         expect(page.locator(marker).first).to_be_visible()
         expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)

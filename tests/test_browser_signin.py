@@ -153,6 +153,7 @@ def test_without_demo_the_dashboard_asks_for_sign_in_even_with_the_variable_set(
     base, _ = local
     open_page(page, base + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page).to_have_title("Sign in — Recommendation tracker")
     expect(page.locator("[data-testid='stMetric']")).to_have_count(0)
     expect(page.locator(".st-key-demo_acting_as")).to_have_count(0)
     open_page(page, base + "/record")

@@ -33,10 +33,13 @@ if actor is None:
             session.show_sign_in_page(tracker.engine)
 
         gate = st.Page(sign_in, title="Sign in", url_path="sign-in")
+    st.set_page_config(page_title=navigation.tab_title("Sign in"))
     st.navigation([gate], position="hidden").run()
     st.stop()
 
 page = st.navigation(navigation.build_pages(actor))
+# Each page names itself in the browser tab, so tabs, history and screen readers tell them apart.
+st.set_page_config(page_title=navigation.tab_title(page.title))
 session.show_signed_in(actor, tracker.engine, {o.id: o.name for o in data.organisations(tracker)})
 panels.show_report_line(
     tracker.report,

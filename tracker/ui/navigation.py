@@ -50,6 +50,11 @@ DEFAULT_PAGE = "overview"
 AS_OF_PAGES = frozenset({"overview", "force", "recommendation", "overdue"})
 
 
+def tab_title(page_title: str) -> str:
+    """The browser tab's title for a page: "Overdue actions — Recommendation tracker"."""
+    return f"{page_title} — Recommendation tracker"
+
+
 def uses_as_of(page: st.Page) -> bool:
     """Does this page's figures answer for the as-of date? (The default page's path is "".)"""
     return (page.url_path or DEFAULT_PAGE) in AS_OF_PAGES
