@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -51,34 +52,42 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 9
     raise TimeoutError(f"{url} did not become healthy within {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """`tracker serve --demo` on a fresh SQLite database; yields (base URL, database URL)."""
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'tracker.db'}"
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("serve-log") / "serve.log").open("wb")
+@contextmanager
+def serving(
+    db_url: str,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    demo: bool = False,
+    log_dir: Path | None = None,
+) -> Iterator[str]:
+    """`tracker serve` on a free port, run in ``workdir`` (where it reads .streamlit/); yields
+    its base URL and stops the whole process group afterwards."""
+    port = port or _free_port()
+    log = ((log_dir or workdir) / "serve.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "tracker.cli",
             "serve",
-            "--demo",
+            *(["--demo"] if demo else []),
             "--port",
             str(port),
             "--address",
             "127.0.0.1",
         ],
-        env={**os.environ, "TRACKER_DATABASE_URL": db_url},
+        env={**os.environ, "TRACKER_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
-        cwd=ROOT,
+        cwd=workdir,
         start_new_session=True,  # its own process group, so stopping it stops all of it
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, process)
-        yield base, db_url
+        yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -86,6 +95,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`tracker serve --demo` on a fresh SQLite database; yields (base URL, database URL)."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'tracker.db'}"
+    log_dir = tmp_path_factory.mktemp("serve-log")
+    with serving(db_url, ROOT, demo=True, log_dir=log_dir) as base:
+        yield base, db_url
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,7 @@ sign-on: a real OpenID Connect provider (oidc-provider-mock) runs on another fre
 dashboard reads its secrets.toml from the server's working directory.
 """
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -24,12 +19,12 @@ from test_browser import (
     OVERDUE_FIGURE,
     READY,
     _free_port,
-    _wait_healthy,
     browser,
     cli_overdue,
     metric,
     open_page,
     screenshot,
+    serving,
 )
 from typer.testing import CliRunner
 
@@ -51,43 +46,6 @@ MONITOR_USER = "national.lead"
 def cli_ok(db_url: str, *args: str, stdin: str | None = None) -> None:
     result = CliRunner().invoke(cli, ["--db", db_url, *args], input=stdin)
     assert result.exit_code == 0, result.output
-
-
-@contextmanager
-def serving(
-    db_url: str, workdir: Path, *, env: dict[str, str], port: int | None = None
-) -> Iterator[str]:
-    """`tracker serve` (never --demo) on a free port, run in ``workdir``; yields its base URL."""
-    port = port or _free_port()
-    log = (workdir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--address",
-            "127.0.0.1",
-        ],
-        env={**os.environ, "TRACKER_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-        start_new_session=True,  # its own process group, so stopping it stops all of it
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, process)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")
