@@ -185,3 +185,19 @@ class AuditEvent(SQLModel, table=True):
     message: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     previous_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+# --- Board meetings (migration 0005) ---------------------------------------------------------
+# (tables for meetings go here)
+
+
+# --- Return rounds and statutory responses (migration 0006) ---------------------------------
+# (tables for return rounds and section 55 responses go here)
+
+
+# --- Reminders (migration 0007) --------------------------------------------------------------
+# (tables for reminders sent go here)
+
+
+# --- Read side (migration 0008) --------------------------------------------------------------
+# (tables for counters or projections go here)
