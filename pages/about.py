@@ -8,14 +8,14 @@ tracker = data.connect()
 
 st.title("About the data")
 
-st.subheader("The report")
+st.header("The report")
 about.show_report(tracker.report)
 
-st.subheader("How the ratings are worked out")
+st.header("How the ratings are worked out")
 rag.show_rag_legend(short_codes=True)
 about.show_rules()
 
-st.subheader("Where the wording of each recommendation comes from")
+st.header("Where the wording of each recommendation comes from")
 st.markdown(
     "Titles and summaries are paraphrases written for this tracker, not quotations from the "
     "report. Where the wording is not yet confirmed against the published report, the "
@@ -23,5 +23,5 @@ st.markdown(
 )
 tables.show_provenance_table(data.recommendations(tracker))
 
-st.subheader("Changing the recommendations")
+st.header("Changing the recommendations")
 about.show_reload_steps(tracker.url)

@@ -33,4 +33,4 @@ if not shown:
     st.stop()
 with downloads:
     tables.show_downloads(shown, name=f"overdue-{as_of.isoformat()}", key="overdue_download")
-tables.show_status_table(shown, columns=tables.OVERDUE_COLUMNS, key="overdue_table", height=420)
+tables.show_status_table(shown, columns=tables.OVERDUE_COLUMNS, key="overdue_table")

@@ -28,20 +28,20 @@ panels.show_headline_metrics(
     recommendations=len({r.recommendation for r in rows}),
 )
 
-st.subheader("Progress on each recommendation")
+st.header("Progress on each recommendation")
 charts.show_rag_by_recommendation(rows, recommendations)
 tables.show_unverified_note()
 
-st.subheader("Forces and the recommendations for chief constables")
+st.header("Forces and the recommendations for chief constables")
 matrix, detail = st.columns([7, 4], gap="medium")
 with matrix:
     cell = charts.show_force_matrix(rows)
 with detail:
     panels.show_drilldown(cell, rows)
 
-st.subheader("Regions")
+st.header("Regions")
 tables.show_region_table(rows, data.regions(tracker))
 
-st.subheader("Over time")
+st.header("Over time")
 st.caption("At the end of each month since the report was published, and on the as-of date.")
 charts.show_trend(data.trend(tracker, until=as_of, filters=filters))

@@ -32,7 +32,7 @@ if not rows:
     st.stop()
 updates = data.history(tracker, recommendation=code)
 
-st.subheader("Where the organisations stand")
+st.header("Where the organisations stand")
 st.caption(f"Every organisation accountable for {code}, as of {long_date(as_of)}.")
 chart, figures = st.columns([3, 2], gap="medium")
 with chart:
@@ -40,9 +40,9 @@ with chart:
 with figures:
     panels.show_compact_metrics(progress.national_rollup(rows))
 
-st.subheader("Each organisation and its latest evidence")
+st.header("Each organisation and its latest evidence")
 tables.show_latest_evidence(rows, updates, key="recommendation_organisations")
 
-st.subheader("Peer learning: forces that have implemented it")
+st.header("Peer learning: forces that have implemented it")
 if not tables.show_peer_learning(rows, updates, key="recommendation_peer_learning"):
     st.info("No force has reported this recommendation implemented yet, as of this date.")

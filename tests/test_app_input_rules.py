@@ -49,7 +49,11 @@ def test_form_refuses_a_control_character_beside_its_field(demo_engine: Engine) 
     at.button(key="record_submit").click().run()
     assert not at.exception, [e.message for e in at.exception]
     errors = [e.value for e in at.error]
-    assert sum("control character" in e for e in errors) == 2, errors
+    # Beside each field, and again in the error summary at the top that links to both.
+    beside = [e for e in errors if "There is a problem" not in e]
+    assert sum("control character" in e for e in beside) == 2, errors
+    summary = next(e for e in errors if "There is a problem" in e)
+    assert "(#field-record_narrative)" in summary and "(#field-record_on_behalf_of)" in summary
     assert kent_r6(demo_engine) == before
     assert at.text_area(key="record_narrative").value == "Plan agreed\x1b[31m in red"
 

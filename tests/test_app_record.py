@@ -44,13 +44,17 @@ def test_form_for_a_signed_in_user_has_no_open_mode_notice(demo_engine: Engine) 
     labels = {w.label for w in (*at.text_area, *at.text_input, *at.date_input, *at.radio)}
     assert labels == {
         "What has been done (evidence)",
-        "Links (one per line)",
-        "Reason for revised date",
+        "Links (optional)",
+        "Reason for revised date (optional)",
         "On behalf of (optional)",
         "Evidence date",
-        "Revised target date",
+        "Revised target date (optional)",
         "Status",
     }
+    # Hints are shown as text under their fields, not hidden behind help icons.
+    assert not [w.label for w in (*at.text_area, *at.text_input, *at.date_input) if w.help]
+    hints = " ".join(c.value for c in at.caption)
+    assert "starting http:// or https://" in hints and "today or earlier" in hints
     assert at.selectbox(key="record_org").label == "Organisation"
     assert at.selectbox(key="record_rec").label == "Recommendation"
     # Only the recommendations Kent Police is accountable for are offered.

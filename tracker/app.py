@@ -11,7 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from tracker.settings import get_settings
-from tracker.ui import controls, data, navigation, panels, session
+from tracker.ui import controls, data, navigation, panels, present, session, style
+from tracker.ui.format import long_date
 
 FAVICON = Path(__file__).resolve().parent / "ui" / "favicon.png"
 
@@ -19,8 +20,11 @@ st.set_page_config(
     page_title="Recommendation tracker – online child sexual abuse and exploitation",
     page_icon=str(FAVICON),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # "auto": open on a wide screen, closed on a narrow one (a phone, or 200% zoom).
+    initial_sidebar_state="auto",
 )
+presenting = present.presenting()
+style.apply(present=presenting)
 
 tracker = data.connect(announce_problems=False)  # stops with a clear message if unreachable
 actor = session.resolve_actor(tracker.engine)
@@ -33,8 +37,10 @@ if actor is None:
             session.show_sign_in_page(tracker.engine)
 
         gate = st.Page(sign_in, title="Sign in", url_path="sign-in")
-    st.set_page_config(page_title=navigation.tab_title("Sign in"))
-    st.navigation([gate], position="hidden").run()
+    # The accessibility statement can be read before signing in.
+    outside = st.navigation([gate, navigation.statement_page()], position="hidden")
+    st.set_page_config(page_title=navigation.tab_title(outside.title))
+    outside.run()
     st.stop()
 
 page = st.navigation(navigation.build_pages(actor))
@@ -45,4 +51,12 @@ panels.show_report_line(
     tracker.report,
     controls.current_as_of() if navigation.uses_as_of(page) else None,
 )
+if presenting:
+    present.show_header(
+        tracker,
+        tracker.report,
+        as_of=long_date(controls.current_as_of()) if navigation.uses_as_of(page) else None,
+    )
+else:
+    present.show_present_button()
 page.run()

@@ -1,6 +1,8 @@
 """Charts: RAG by recommendation, the force × recommendation matrix, trends, RAG distribution.
 
-Colours come only from ``tracker.palette``; every coloured mark also carries its words or letter.
+Colours come only from ``tracker.palette``; every coloured mark also carries its words, letter or
+pattern. Every chart has words: a one-sentence summary computed from its data, beside it, and a
+"Show as a table" alternative (the way a keyboard or screen-reader user reaches its data).
 """
 
 import math
@@ -10,19 +12,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
 from tracker import store
 from tracker.catalogue import UNVERIFIED_MARKER, Owner
-from tracker.palette import CHART_COLOURS, RAG_FILLS
+from tracker.palette import CHART_COLOURS, RAG_FILLS, RAG_PATTERNS, TEXT_COLOUR
 from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag
 from tracker.services.progress import StatusRow, TrendPoint
+from tracker.ui import tables
 from tracker.ui.format import long_date, owner_label, status_label, titled
 from tracker.ui.rag import text_colour_on_fill
+from tracker.ui.text import escape_markdown
 
-FONT = {"family": "sans-serif", "color": "#0b0c0c", "size": 13}
+# Chart text is never under 14 px: readable at the back of a room from a projector.
+MIN_FONT = 14
+FONT = {"family": "sans-serif", "color": TEXT_COLOUR, "size": MIN_FONT}
 # Static charts: no zoom toolbar to get lost in on a projector.
 PLOT_CONFIG: dict[str, Any] = {"displayModeBar": False, "scrollZoom": False}
 MATRIX_KEY = "force_matrix"
@@ -34,12 +41,46 @@ def _base_layout(fig: go.Figure, *, height: int) -> None:
         font=FONT,
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
-        hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#0b0c0c", "size": 13}},
+        hoverlabel={"bgcolor": "#ffffff", "font": {"color": TEXT_COLOUR, "size": MIN_FONT}},
         dragmode=False,
     )
     # Streamlit's chart theme greys axis labels; on a projector they need full contrast.
     fig.update_xaxes(tickfont_color=FONT["color"], title_font_color=FONT["color"])
     fig.update_yaxes(tickfont_color=FONT["color"], title_font_color=FONT["color"])
+
+
+def _pattern(rag: Rag) -> dict[str, Any]:
+    """A pattern over the fill, so segments differ without colour (greyscale, colour blindness)."""
+    return {
+        "shape": RAG_PATTERNS[rag],
+        "fgcolor": text_colour_on_fill(rag),
+        "fgopacity": 0.45,
+        "size": 9,
+        "solidity": 0.15,
+    }
+
+
+def counts_in_words(counts: dict[Rag, int], *, unit: str = "") -> str:
+    """ "12 red – overdue, 3 amber – at risk and 28 green – on track" (ratings with none left
+    out)."""
+    parts = [f"{n:,}{unit} {RAG_LABELS[rag].lower()}" for rag, n in counts.items() if n]
+    if not parts:
+        return "none"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def show_summary(sentence: str, *, key: str) -> None:
+    """The chart's one sentence, beside it (escaped: shown exactly as written)."""
+    with st.container(key=f"{key}_summary"):
+        st.markdown(escape_markdown(sentence))
+
+
+def show_table_alternative(
+    frame: pd.DataFrame, *, key: str, rag_columns: Sequence[str] = ("RAG",)
+) -> None:
+    """The chart's data as a table, behind "Show as a table"."""
+    with st.container(key=f"{key}_table"), st.expander("Show as a table"):
+        tables.show_table(frame, key=f"{key}_table_data", rag_columns=rag_columns)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -89,11 +130,17 @@ def rag_by_recommendation_figure(
                     name=RAG_LABELS[rag],
                     legendgroup=rag.value,
                     showlegend=index == 1,
-                    marker={"color": RAG_FILLS[rag], "line": {"color": "#ffffff", "width": 1}},
-                    text=[str(v) if v else "" for v in values],
+                    marker={
+                        "color": RAG_FILLS[rag],
+                        "line": {"color": "#ffffff", "width": 1},
+                        "pattern": _pattern(rag),
+                    },
+                    # The letter with the count, so a segment says its rating without colour.
+                    text=[f"{RAG_SHORT[rag]} {v}" if v else "" for v in values],
                     textposition="inside",
                     insidetextanchor="middle",
-                    textfont={"color": text_colour_on_fill(rag), "size": 12},
+                    textangle=0,  # never rotated when a bar gets thin: hidden instead
+                    textfont={"color": text_colour_on_fill(rag), "size": MIN_FONT},
                     customdata=[
                         [v, t, f"{r.code} {titled(r.title, r.verified)}"]
                         for v, t, r in zip(values, totals, recs, strict=True)
@@ -116,23 +163,77 @@ def rag_by_recommendation_figure(
         gridcolor="#e5e5e5",
     )
     fig.update_xaxes(title_text="Share of accountable organisations", row=len(owners), col=1)
-    _base_layout(fig, height=max(260, 26 * len(present) + 70 * len(owners) + 60))
+    _base_layout(fig, height=max(280, 32 * len(present) + 70 * len(owners) + 60))
     fig.update_layout(
         barmode="stack",
         bargap=0.25,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0, "traceorder": "normal"},
         margin={"l": 10, "r": 10, "t": 70, "b": 40},
-        uniformtext={"minsize": 10, "mode": "hide"},
+        uniformtext={"minsize": MIN_FONT, "mode": "hide"},
     )
-    fig.update_annotations(font={"size": 14, "color": "#0b0c0c"}, xanchor="left", x=0)
+    fig.update_annotations(font={"size": 16, "color": TEXT_COLOUR}, xanchor="left", x=0)
     return fig
+
+
+def _rag_counts(rows: Sequence[StatusRow]) -> dict[Rag, int]:
+    return {rag: sum(1 for r in rows if r.rag == rag.value) for rag in RAG_ORDER}
+
+
+def rag_by_recommendation_summary(rows: Sequence[StatusRow]) -> str:
+    """One sentence: the assignments by rating, and the recommendation with the most overdue."""
+    codes = {r.recommendation for r in rows}
+    sentence = (
+        f"Across {len(codes):,} recommendation{'s' if len(codes) != 1 else ''} and "
+        f"{len(rows):,} assignments: {counts_in_words(_rag_counts(rows))}."
+    )
+    overdue: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if r.rag == Rag.RED.value:
+            overdue[r.recommendation] += 1
+    if overdue:
+        worst = max(overdue, key=lambda c: (overdue[c], -_number(c)))
+        total = sum(1 for r in rows if r.recommendation == worst)
+        sentence += f" Most overdue: {worst}, with {overdue[worst]:,} of {total:,} red."
+    return sentence
+
+
+def _number(code: str) -> int:
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def rag_by_recommendation_frame(
+    rows: Sequence[StatusRow], recommendations: Sequence[store.RecommendationInfo]
+) -> pd.DataFrame:
+    counts: dict[str, dict[Rag, int]] = defaultdict(lambda: dict.fromkeys(RAG_ORDER, 0))
+    for row in rows:
+        counts[row.recommendation][Rag(row.rag)] += 1
+    return pd.DataFrame(
+        [
+            {
+                "No.": r.number,
+                "Recommendation": titled(r.title, r.verified),
+                "Owner group": owner_label(r.owner),
+                "Assignments": sum(counts[r.code].values()),
+                **{RAG_LABELS[rag]: counts[r.code][rag] for rag in RAG_ORDER},
+            }
+            for r in recommendations
+            if r.code in counts
+        ]
+    )
 
 
 def show_rag_by_recommendation(
     rows: Sequence[StatusRow], recommendations: Sequence[store.RecommendationInfo]
 ) -> None:
+    show_summary(rag_by_recommendation_summary(rows), key="rag_by_recommendation")
     fig = rag_by_recommendation_figure(rows, recommendations)
     st.plotly_chart(fig, config=PLOT_CONFIG, key="rag_by_recommendation")
+    show_table_alternative(
+        rag_by_recommendation_frame(rows, recommendations),
+        key="rag_by_recommendation",
+        rag_columns=(),
+    )
 
 
 # --- Force × recommendation matrix -------------------------------------------------------
@@ -164,8 +265,7 @@ def _cell_hover(row: StatusRow) -> str:
 
 def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
     """Forces down, chief-constable recommendations across; each cell coloured and lettered."""
-    chief_constables = Owner.CHIEF_CONSTABLES.value
-    cells = [r for r in rows if r.owner == chief_constables and r.organisation_kind == "force"]
+    cells = _matrix_cells(rows)
     if not cells:
         return None
     forces = sorted({r.organisation for r in cells})
@@ -210,8 +310,8 @@ def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
                 name=RAG_LABELS[rag],
                 text=[RAG_SHORT[rag]] * len(group),
                 textposition="middle center",
-                textfont={"color": colour, "size": 11},
-                marker={"symbol": "square", "size": 15, "color": "#0b0c0c", "opacity": 0},
+                textfont={"color": colour, "size": MIN_FONT},
+                marker={"symbol": "square", "size": 20, "color": TEXT_COLOUR, "opacity": 0},
                 selected={"marker": {"opacity": 0.5}, "textfont": {"color": "#ffffff"}},
                 unselected={"marker": {"opacity": 0}, "textfont": {"color": colour}},
                 customdata=[[r.organisation_id, r.recommendation] for r in group],
@@ -220,8 +320,8 @@ def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
                 showlegend=False,
             )
         )
-    row_height = 16
-    _base_layout(fig, height=row_height * len(forces) + 40)
+    row_height = 22  # room for 14 px letters
+    _base_layout(fig, height=row_height * len(forces) + 44)
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         hovermode="closest",
@@ -235,7 +335,7 @@ def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
         categoryorder="array",
         categoryarray=codes,
         range=[-0.5, len(codes) - 0.5],
-        tickfont={"size": 12},
+        tickfont={"size": MIN_FONT},
         tickangle=0,
         showgrid=False,
     )
@@ -245,10 +345,55 @@ def force_matrix_figure(rows: Sequence[StatusRow]) -> go.Figure | None:
         categoryorder="array",
         categoryarray=forces,
         range=[len(forces) - 0.5, -0.5],  # first force at the top, no padding
-        tickfont={"size": 11},
+        tickfont={"size": MIN_FONT},
         showgrid=False,
     )
     return fig
+
+
+def _matrix_cells(rows: Sequence[StatusRow]) -> list[StatusRow]:
+    chief_constables = Owner.CHIEF_CONSTABLES.value
+    return [r for r in rows if r.owner == chief_constables and r.organisation_kind == "force"]
+
+
+def force_matrix_summary(rows: Sequence[StatusRow]) -> str:
+    """One sentence: the cells by rating, and the force with the most red cells."""
+    cells = _matrix_cells(rows)
+    forces = {r.organisation for r in cells}
+    codes = {r.recommendation for r in cells}
+    sentence = (
+        f"{len(forces):,} forces on {len(codes):,} recommendations for chief constables: "
+        f"{counts_in_words(_rag_counts(cells), unit='')}."
+    )
+    red: dict[str, int] = defaultdict(int)
+    for r in cells:
+        if r.rag == Rag.RED.value:
+            red[r.organisation] += 1
+    if red:
+        worst = min(red, key=lambda f: (-red[f], f))
+        tied = sum(1 for f in red if red[f] == red[worst]) - 1
+        sentence += (
+            f" Most overdue: {worst}, red on {red[worst]:,} of "
+            f"{sum(1 for r in cells if r.organisation == worst):,}"
+            + (f" (as are {tied:,} other forces)." if tied else ".")
+        )
+    return sentence
+
+
+def force_matrix_frame(rows: Sequence[StatusRow]) -> pd.DataFrame:
+    """One row a force, one column a recommendation, each cell the rating in words."""
+    cells = _matrix_cells(rows)
+    codes = [c for _, c in sorted({(r.recommendation_number, r.recommendation) for r in cells})]
+    by_force: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in cells:
+        by_force[r.organisation][r.recommendation] = RAG_LABELS[Rag(r.rag)]
+    return pd.DataFrame(
+        [
+            {"Force": force, **{c: by_force[force].get(c, "") for c in codes}}
+            for force in sorted(by_force)
+        ],
+        columns=["Force", *codes],
+    )
 
 
 def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
@@ -260,6 +405,7 @@ def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
             "Include the chief constables owner group to see it."
         )
         return None
+    show_summary(force_matrix_summary(rows), key=MATRIX_KEY)
     event = st.plotly_chart(
         fig,
         key=MATRIX_KEY,
@@ -267,6 +413,8 @@ def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
         selection_mode="points",
         config=PLOT_CONFIG,
     )
+    frame = force_matrix_frame(rows)
+    show_table_alternative(frame, key=MATRIX_KEY, rag_columns=list(frame.columns[1:]))
     points = event.selection.points if event is not None else []
     for point in points:
         custom = point.get("customdata")
@@ -299,7 +447,7 @@ def _trend_line(points: Sequence[TrendPoint], *, value: str, title: str, colour:
     )
     _base_layout(fig, height=280)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
         margin={"l": 10, "r": 10, "t": 40, "b": 30},
         showlegend=False,
     )
@@ -314,8 +462,37 @@ def _trend_line(points: Sequence[TrendPoint], *, value: str, title: str, colour:
     return fig
 
 
+def trend_summary(points: Sequence[TrendPoint]) -> str:
+    """One sentence: where % implemented and the overdue count started and where they are now."""
+    if not points:
+        return "No figures yet for this period."
+    first, last = points[0], points[-1]
+    return (
+        f"Implemented went from {first.percent_implemented:.0f}% on {long_date(first.as_of)} to "
+        f"{last.percent_implemented:.0f}% on {long_date(last.as_of)}; overdue assignments went "
+        f"from {first.overdue:,} to {last.overdue:,}."
+    )
+
+
+def trend_frame(points: Sequence[TrendPoint]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Date": p.as_of,
+                "% implemented": p.percent_implemented,
+                "Implemented": p.implemented,
+                "Overdue": p.overdue,
+                "Assignments": p.assignments,
+            }
+            for p in points
+        ],
+        columns=["Date", "% implemented", "Implemented", "Overdue", "Assignments"],
+    )
+
+
 def show_trend(points: Sequence[TrendPoint]) -> None:
     """% implemented and number overdue at each month end since publication."""
+    show_summary(trend_summary(points), key="trend")
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
@@ -331,6 +508,7 @@ def show_trend(points: Sequence[TrendPoint]) -> None:
             config=PLOT_CONFIG,
             key="trend_overdue",
         )
+    show_table_alternative(trend_frame(points), key="trend", rag_columns=())
 
 
 # --- RAG distribution --------------------------------------------------------------------
@@ -345,9 +523,20 @@ def rag_distribution_figure(rows: Sequence[StatusRow]) -> go.Figure:
             orientation="h",
             x=[counts[rag] for rag in shown],
             y=[RAG_LABELS[rag] for rag in shown],
-            marker={"color": [RAG_FILLS[rag] for rag in shown]},
+            marker={
+                "color": [RAG_FILLS[rag] for rag in shown],
+                "pattern": {
+                    "shape": [RAG_PATTERNS[rag] for rag in shown],
+                    "fgcolor": [text_colour_on_fill(rag) for rag in shown],
+                    "fgopacity": 0.45,
+                    "size": 9,
+                    "solidity": 0.15,
+                },
+            },
             text=[f"{counts[rag]} ({100 * counts[rag] / total:.0f}%)" for rag in shown],
             textposition="outside",
+            textangle=0,
+            textfont={"size": MIN_FONT},
             cliponaxis=False,
             hovertemplate="%{y}: %{x} organisations<extra></extra>",
         )
@@ -367,8 +556,29 @@ def rag_distribution_figure(rows: Sequence[StatusRow]) -> go.Figure:
     return fig
 
 
+def rag_distribution_summary(rows: Sequence[StatusRow]) -> str:
+    return f"Of {len(rows):,} accountable organisations: {counts_in_words(_rag_counts(rows))}."
+
+
+def rag_distribution_frame(rows: Sequence[StatusRow]) -> pd.DataFrame:
+    counts = _rag_counts(rows)
+    total = sum(counts.values()) or 1
+    return pd.DataFrame(
+        [
+            {"RAG": RAG_LABELS[rag], "Organisations": n, "% of organisations": 100 * n / total}
+            for rag, n in counts.items()
+        ]
+    )
+
+
 def show_rag_distribution(rows: Sequence[StatusRow], *, key: str) -> None:
+    show_summary(rag_distribution_summary(rows), key=key)
     st.plotly_chart(rag_distribution_figure(rows), config=PLOT_CONFIG, key=key)
+    show_table_alternative(
+        rag_distribution_frame(rows),
+        key=key,
+        rag_columns=("RAG",),
+    )
 
 
 def as_of_note(as_of: date) -> str:

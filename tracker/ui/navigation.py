@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "audit.py", "Audit trail", "audit", ":material/fact_check:", roles=("admin", "monitor")
     ),
+    PageSpec("accessibility.py", "Accessibility", "accessibility", ":material/accessibility:"),
 )
 DEFAULT_PAGE = "overview"
 # Pages whose figures answer for the as-of date.
@@ -89,6 +90,12 @@ def build_pages(actor: Actor) -> list[st.Page]:
         )
         for page in pages_for(actor)
     ]
+
+
+def statement_page() -> st.Page:
+    """The accessibility statement, registered beside the sign-in page for people not signed in."""
+    page = spec("accessibility")
+    return st.Page(page.path, title=page.title, url_path=page.url_path, icon=page.icon)
 
 
 def go_to(url_path: str, **query_params: str) -> NoReturn:

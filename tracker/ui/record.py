@@ -18,6 +18,7 @@ from tracker.services import progress
 from tracker.services.access import AccessDeniedError
 from tracker.settings import get_settings
 from tracker.ui import controls, data, session
+from tracker.ui.errors import show_error_summary
 from tracker.ui.format import long_date, rag_label, status_label
 from tracker.ui.history import recorded_line
 from tracker.ui.rag import rag_tag_html
@@ -161,6 +162,26 @@ def _submit(
     state[_FILES_ROUND] = state.get(_FILES_ROUND, 0) + 1
 
 
+# Each problem's field (as the checks name it) and the widget the summary links to, in form order.
+_FIELD_WIDGETS: dict[str, str] = {
+    "organisation": ORG_KEY,
+    "recommendation": REC_KEY,
+    "status": STATUS_KEY,
+    "evidence_date": EVIDENCE_DATE_KEY,
+    "narrative": NARRATIVE_KEY,
+    "links": LINKS_KEY,
+    "attachments": FILES_KEY_PREFIX,
+    "revised_target_date": REVISED_DATE_KEY,
+    "revision_reason": REASON_KEY,
+    "on_behalf_of": BY_KEY,
+}
+
+
+def _widget_for(field: str) -> str:
+    widget = _FIELD_WIDGETS.get(field, SUBMIT_KEY)
+    return files_key() if widget == FILES_KEY_PREFIX else widget
+
+
 def problems() -> dict[str, str]:
     found = st.session_state.get(_PROBLEMS)
     return dict(found) if isinstance(found, dict) else {}
@@ -171,6 +192,11 @@ def _show_problem(field: str) -> None:
     if message:
         # Messages can quote what was typed (a refused link): escaped, so shown as typed.
         st.error(escape_markdown(message[:1].upper() + message[1:]), icon=":material/error:")
+
+
+def _hint(words: str) -> None:
+    """A field's hint, shown under it as text rather than hidden behind a help icon."""
+    st.caption(words)
 
 
 def show_confirmation(tracker: data.Tracker) -> None:
@@ -275,9 +301,12 @@ def show_record_form(
         )
     found = problems()
     if found:
-        st.error(
-            "The update was not recorded. Correct what is marked below, then record it again.",
-            icon=":material/error:",
+        order = list(_FIELD_WIDGETS)
+        fields = sorted(found, key=lambda f: order.index(f) if f in order else len(order))
+        show_error_summary(
+            [(_widget_for(f), found[f]) for f in fields],
+            page_title="Record an update",
+            lead="The update was not recorded. Correct what is marked below, then record it again.",
         )
         for field in ("organisation", "recommendation"):
             _show_problem(field)
@@ -298,51 +327,54 @@ def show_record_form(
             max_value=today,
             format="DD/MM/YYYY",
             key=EVIDENCE_DATE_KEY,
-            help="The date the evidence speaks for: today or earlier.",
         )
+        _hint("The date the evidence speaks for: today or earlier. For example, 31/10/2023.")
         _show_problem("evidence_date")
         st.text_area(
             "What has been done (evidence)",
             key=NARRATIVE_KEY,
             height=140,
-            help="What has changed, and how you know. For not applicable, say why.",
         )
+        _hint("What has changed, and how you know. For not applicable, say why.")
         _show_problem("narrative")
         st.text_area(
-            "Links (one per line)",
+            "Links (optional)",
             key=LINKS_KEY,
             height=80,
             placeholder="https://…",
-            help="Web addresses starting http:// or https://",
         )
+        _hint("One web address a line, starting http:// or https://")
         _show_problem("links")
         st.file_uploader(
-            "Evidence files",
+            "Evidence files (optional)",
             type=list(settings.allowed_attachment_types),
             accept_multiple_files=True,
             max_upload_size=max_mb,
             key=files_key(),
-            help=f"Up to {max_mb} MB each. Accepted: {types}.",
         )
+        _hint(f"Up to {max_mb} MB each. Accepted: {types}.")
         _show_problem("attachments")
         left, right = st.columns(2)
         with left:
             st.date_input(
-                "Revised target date",
+                "Revised target date (optional)",
                 value=None,
                 format="DD/MM/YYYY",
                 key=REVISED_DATE_KEY,
-                help="Only if the work will finish after the deadline",
             )
+            _hint("Only if the work will finish after the deadline.")
             _show_problem("revised_target_date")
         with right:
-            st.text_input("Reason for revised date", key=REASON_KEY)
+            st.text_input("Reason for revised date (optional)", key=REASON_KEY)
+            _hint("Needed when you give a revised target date.")
             _show_problem("revision_reason")
         st.text_input(
             "On behalf of (optional)",
             key=BY_KEY,
-            help="If you are recording this for someone else, their name and role. "
-            "The update is recorded under your own name.",
+        )
+        _hint(
+            "If you are recording this for someone else, their name and role. "
+            "The update is recorded under your own name."
         )
         _show_problem("on_behalf_of")
         st.form_submit_button(

@@ -21,7 +21,9 @@ from tracker.roles import Action, Actor, Role, Target, permits
 from tracker.services import users
 from tracker.services.demo import SAMPLE_USERS, VIEWER_SAMPLE
 from tracker.settings import get_settings
+from tracker.ui import navigation
 from tracker.ui.data import OrganisationOption
+from tracker.ui.errors import show_error_summary
 from tracker.ui.text import escape_markdown as plain
 
 ACTOR_KEY = "tracker_actor"
@@ -42,6 +44,7 @@ _UNKNOWN_IDENTITY = "_unknown_identity"
 _SSO_AUDITED = "_single_sign_on_audited"  # the identity already on the audit trail
 _KEPT = "_kept_while_signed_out"
 
+_NO_PASSWORD = "Enter your password."
 SIGNED_OUT_UNSAVED = "You have been signed out: sign in again. Nothing was saved."
 
 
@@ -194,8 +197,11 @@ def _sign_in(engine: Engine) -> None:
     username = state.get(USERNAME_KEY) or ""
     password = state.get(PASSWORD_KEY) or ""
     state[PASSWORD_KEY] = ""  # never kept beyond this attempt
-    if not username.strip() or not password:
+    if not username.strip():
         state[_PROBLEM] = "Enter your username and password."
+        return
+    if not password:
+        state[_PROBLEM] = _NO_PASSWORD
         return
     try:
         actor = users.authenticate(engine=engine, username=username, password=password)
@@ -220,7 +226,9 @@ def show_sign_in_page(engine: Engine) -> None:
     problem = st.session_state.get(_PROBLEM)
     if problem:
         with st.container(key="sign_in_problem"):
-            st.error(f"**There is a problem**\n\n{plain(problem)}")
+            # A missing password is the password's problem; anything else starts at the username.
+            field = PASSWORD_KEY if problem == _NO_PASSWORD else USERNAME_KEY
+            show_error_summary([(field, problem)], page_title="Sign in")
     with st.form("sign_in_form", border=False):
         st.text_input("Username", key=USERNAME_KEY, autocomplete="username")
         st.text_input(
@@ -230,6 +238,12 @@ def show_sign_in_page(engine: Engine) -> None:
             "Sign in", type="primary", key=SIGN_IN_KEY, on_click=_sign_in, args=(engine,)
         )
     write_queued_cookies()
+    show_statement_link()
+
+
+def show_statement_link() -> None:
+    page = navigation.spec("accessibility")
+    st.page_link(page.path, label="Accessibility statement", icon=page.icon)
 
 
 def show_single_sign_on_page() -> None:
@@ -247,6 +261,7 @@ def show_single_sign_on_page() -> None:
         key="sso_sign_in",
         on_click=st.login,
     )
+    show_statement_link()
 
 
 def show_no_access_page() -> None:

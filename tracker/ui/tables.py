@@ -49,40 +49,37 @@ COLUMN_NAMES: dict[str, str] = {
 ASSIGNMENT_COLUMNS = (
     "recommendation",
     "recommendation_title",
-    "self_assessed_status",
-    "status",
-    "review",
     "rag",
-    "deadline",
     "days_overdue",
+    "deadline",
     "last_update",
-    "revised_target_date",
+    "status",
+    "self_assessed_status",
+    "review",
     "stale",
+    "revised_target_date",
 )
+# Key columns first, few and short, so the list fits a 1280×720 projector without scrolling
+# sideways; region and owner group are the sidebar's filters, and the downloads carry every field.
 OVERDUE_COLUMNS = (
     "organisation",
     "recommendation",
     "recommendation_title",
     "days_overdue",
     "deadline",
-    "self_assessed_status",
-    "status",
-    "review",
     "last_update",
+    "review",
     "stale",
     "never_reported",
-    "revised_target_date",
-    "region",
-    "owner",
 )
 ORGANISATION_COLUMNS = (
     "organisation",
     "rag",
-    "self_assessed_status",
-    "status",
-    "review",
     "last_update",
     "days_overdue",
+    "status",
+    "self_assessed_status",
+    "review",
     "stale",
     "region",
     "organisation_kind",
@@ -92,37 +89,45 @@ OPTIONAL_COLUMNS = ("Region", "Revised target", "Kind of organisation", "Review"
 
 
 def _date_column(label: str, help_text: str | None = None) -> Any:
-    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help_text)
+    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help_text, width=100)
+
+
+def _yes_no_column(label: str, help_text: str) -> Any:
+    return st.column_config.TextColumn(label, help=help_text, width=70)
 
 
 COLUMN_CONFIG: dict[str, Any] = {
-    # The number sorts as a number (R2 before R10) and reads as the code.
-    "No.": st.column_config.NumberColumn("No.", format="R%d", width=50),
-    "Recommendation": st.column_config.TextColumn("Recommendation"),
-    "RAG": st.column_config.TextColumn("RAG", help="Rating as of the chosen date"),
+    # The number sorts as a number (R2 before R10) and reads as the code; pinned, with the
+    # organisation, so the key columns stay in view if a narrow screen scrolls sideways.
+    "No.": st.column_config.NumberColumn("No.", format="R%d", width=50, pinned=True),
+    "Organisation": st.column_config.TextColumn("Organisation", width=150, pinned=True),
+    "Recommendation": st.column_config.TextColumn("Recommendation", width=170),
+    "RAG": st.column_config.TextColumn("RAG", help="Rating as of the chosen date", width=140),
     "Deadline": _date_column("Deadline", "The date the report set"),
     "Last update": _date_column("Last update", "Evidence date of the latest update"),
     "Revised target": _date_column(
         "Revised target", "A later target date the organisation gave; the deadline is unchanged"
     ),
-    "Days overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
-    "Stale": st.column_config.CheckboxColumn(
-        "Stale", help="Open, with no update for longer than the stale period"
-    ),
-    "Never reported": st.column_config.CheckboxColumn(
-        "Never reported", help="No update has been recorded yet"
-    ),
-    "% implemented": st.column_config.NumberColumn("% implemented", format="%.0f%%"),
+    # "localized": thousands separators (1,234).
+    "Days overdue": st.column_config.NumberColumn("Days overdue", format="localized", width=90),
+    "Stale": _yes_no_column("Stale", "Open, with no update for longer than the stale period"),
+    "Never reported": _yes_no_column("Never reported", "No update has been recorded yet"),
+    "% implemented": st.column_config.NumberColumn("% implemented", format="%.0f%%", width=110),
+    "Assignments": st.column_config.NumberColumn("Assignments", format="localized", width=100),
+    "Overdue": st.column_config.NumberColumn("Overdue", format="localized", width=75),
     "Evidence": st.column_config.TextColumn("Evidence", width="large"),
     "Validated status": st.column_config.TextColumn(
         "Validated status",
         help="What the figures count: a claim of implementation counts once a monitor accepts it",
+        width=120,
     ),
     "Self-assessed status": st.column_config.TextColumn(
-        "Self-assessed status", help="What the organisation said in its latest update"
+        "Self-assessed status", help="What the organisation said in its latest update", width=120
     ),
     "Review": st.column_config.TextColumn(
-        "Review", help="Where a claim stands with the monitors; a returned claim gives the reason"
+        "Review",
+        help="Where a claim stands with the monitors; a returned claim gives the reason",
+        width=130,
     ),
     "Links": st.column_config.TextColumn("Links", width="medium"),
 }
@@ -147,14 +152,19 @@ def status_table_frame(rows: Sequence[StatusRow], columns: Sequence[str]) -> pd.
             "days_overdue": row.days_overdue or None,
             "last_update": row.last_update,
             "revised_target_date": row.revised_target_date,
-            "stale": row.stale,
-            "never_reported": row.never_reported,
+            "stale": yes_no(row.stale),
+            "never_reported": yes_no(row.never_reported),
         }
         records.append({COLUMN_NAMES[c]: values[c] for c in columns})
     frame = pd.DataFrame(records, columns=[COLUMN_NAMES[c] for c in columns])
     if "Days overdue" in frame.columns:
         frame["Days overdue"] = frame["Days overdue"].astype("Int64")
     return drop_empty_columns(frame)
+
+
+def yes_no(flag: bool) -> str:
+    """Yes or No in words: a disabled tick box is hard to read and says nothing to a reader."""
+    return "Yes" if flag else "No"
 
 
 def drop_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -177,12 +187,16 @@ def show_table(
     frame: pd.DataFrame,
     *,
     key: str | None = None,
-    height: int | str = "auto",
+    height: int | str = "content",
     rag_columns: Sequence[str] = ("RAG",),
     extra_config: dict[str, Any] | None = None,
     row_height: int | None = None,
 ) -> None:
-    """A sortable table: RAG cells coloured (with their words), dates as dates."""
+    """A sortable table: RAG cells coloured (with their words), dates as dates.
+
+    Sized to its rows ("content") rather than a fixed box that hides most of them, so every row
+    is on the page, on screen and on paper.
+    """
     config = {k: v for k, v in COLUMN_CONFIG.items() if k in frame.columns}
     config.update(extra_config or {})
     st.dataframe(
@@ -209,7 +223,7 @@ def show_status_table(
     *,
     columns: Sequence[str] = ASSIGNMENT_COLUMNS,
     key: str | None = None,
-    height: int | str = "auto",
+    height: int | str = "content",
 ) -> None:
     show_table(status_table_frame(rows, columns), key=key, height=height)
 
@@ -438,5 +452,4 @@ def show_provenance_table(recommendations: Sequence[store.RecommendationInfo]) -
             "Notes": st.column_config.TextColumn("Notes", width="large"),
         },
         row_height=EVIDENCE_ROW_HEIGHT,
-        height=EVIDENCE_ROW_HEIGHT * 8,
     )
