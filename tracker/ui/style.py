@@ -28,7 +28,9 @@ CSS = f"""
 }}
 [data-testid="stMain"] a:not([data-testid]):visited,
 [data-testid="stCaptionContainer"] a:visited {{ color: {LINK_VISITED_COLOUR} !important; }}
-/* Captions in near-black grey rather than a faded tint, so they pass 4.5:1 on a projector. */
+/* Captions in the GOV.UK secondary grey (7:1) rather than a faded tint (Streamlit draws them at
+   60% opacity, about 2.8:1), so they pass 4.5:1, on a projector too. */
+[data-testid="stCaptionContainer"] {{ opacity: 1 !important; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{
   color: {SECONDARY_TEXT_COLOUR} !important;
 }}
