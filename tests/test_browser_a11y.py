@@ -86,6 +86,7 @@ def actor(db_url: str, username: str) -> Actor:
 def settle(page: Page) -> None:
     """The script has finished, nothing is faded as stale, and every chart is drawn."""
     page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)  # the script has run
     page.wait_for_function(
         """() => !document.querySelector("[data-stale='true']")
                  && document.querySelector("[data-test-script-state='notRunning']")""",
@@ -407,15 +408,15 @@ def segment_boxes(page: Page) -> dict[str, dict[str, float]]:
         """() => {
             const gd = document.querySelector(".st-key-rag_by_recommendation .js-plotly-plot");
             const out = {};
+            const area = (r) => r.width * r.height;
             gd.querySelectorAll("g.trace.bars").forEach((trace) => {
                 const name = trace.__data__ && trace.__data__[0] && trace.__data__[0].trace.name;
-                let best = null;
                 trace.querySelectorAll("g.point path").forEach((p) => {
                     const r = p.getBoundingClientRect();
-                    if (!best || r.width * r.height > best.width * best.height) best = r;
+                    if (name && area(r) > 0 && (!out[name] || area(r) > area(out[name]))) {
+                        out[name] = {x: r.x, y: r.y, width: r.width, height: r.height};
+                    }
                 });
-                if (name && best) out[name] = {x: best.x, y: best.y, width: best.width,
-                                               height: best.height};
             });
             return out;
         }"""
@@ -447,11 +448,10 @@ def test_rag_categories_stay_distinct_under_colour_vision_deficiencies(
     browser: Browser, demo: tuple[str, str]
 ) -> None:
     base, _ = demo
-    context, page = demo_page(browser, base, "demo.viewer", (1280, 900))
+    # Tall enough that the whole chart is on screen without scrolling.
+    context, page = demo_page(browser, base, "demo.viewer", (1280, 2400))
     try:
         open_path(page, base + "/")
-        chart = page.locator(".st-key-rag_by_recommendation")
-        chart.scroll_into_view_if_needed()
         boxes = segment_boxes(page)
         assert len(boxes) >= 3, boxes
         # Every segment wide enough for its text says its rating's letter; none is rotated.
@@ -494,12 +494,13 @@ def test_every_chart_has_a_summary_sentence_a_table_and_readable_text(
         for path in ("/", "/recommendation"):
             open_path(page, base + path)
             charts = page.locator("[data-testid='stPlotlyChart']")
-            assert charts.count() >= 1
+            expect(charts.first).to_be_visible()
             summaries = page.locator("[class*='_summary'] [data-testid='stMarkdownContainer']")
             tables = page.locator("[data-testid='stExpander']", has_text="Show as a table")
             # Two trend charts share one sentence and one table.
-            assert summaries.count() >= charts.count() - (1 if path == "/" else 0)
-            assert tables.count() == summaries.count()
+            counts = (path, charts.count(), summaries.count(), tables.count())
+            assert summaries.count() >= charts.count() - (1 if path == "/" else 0), counts
+            assert tables.count() == summaries.count(), counts
             for i in range(summaries.count()):
                 assert re.search(r"\d", summaries.nth(i).inner_text()), "a sentence with figures"
             sizes = page.eval_on_selector_all(
@@ -581,7 +582,10 @@ def test_the_matrix_drilldown_appears_beside_a_low_cell(
                         r.top + L.yaxis._offset + L.yaxis.l2p(last)];
             }"""
         )
-        page.mouse.wheel(0, y - 600)  # bring the last force's row to the lower half
+        # Bring the last force's row to the lower part of the screen, as a user scrolling would.
+        page.evaluate(
+            "(dy) => document.querySelector(\"[data-testid='stMain']\").scrollBy(0, dy)", y - 600
+        )
         x, y = matrix.evaluate(
             """(gd) => {
                 const L = gd._fullLayout;
@@ -614,7 +618,7 @@ def test_sidebar_folds_away_on_a_narrow_screen_or_at_200_percent_zoom(
     try:
         open_path(page, base + "/")
         sidebar = page.locator("[data-testid='stSidebar']")
-        expect(sidebar).to_have_attribute("aria-expanded", "false")
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
         expect(page.locator("[data-testid='stMain'] h1").first).to_be_in_viewport()
         shot(page, "a11y-overview-640x360")
     finally:

@@ -59,12 +59,14 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
 .st-key-error_summary:focus {{ outline: 3px solid {FOCUS_COLOUR}; }}
 .st-key-error_summary a {{ color: {ERROR_COLOUR} !important; font-weight: 700; }}
 /* Beside the matrix, the drill-down panel follows the scroll, so it is on screen next to any
-   cell clicked (the column stretches to the matrix's height for sticky to have room). */
-[data-testid="stColumn"]:has(.st-key-matrix_drilldown) {{ align-self: stretch; }}
-[data-testid="stColumn"]:has(.st-key-matrix_drilldown) > [data-testid="stVerticalBlock"] {{
-  height: 100%;
+   cell clicked. (Streamlit wraps the panel; the wrapper is what sticks, within the column, which
+   stretches to the matrix's height.) */
+[data-testid="stLayoutWrapper"]:has(> .st-key-matrix_drilldown) {{
+  position: sticky;
+  top: 3.75rem;
+  z-index: 2;
+  background: #ffffff;
 }}
-.st-key-matrix_drilldown {{ position: sticky; top: 4rem; z-index: 2; background: #ffffff; }}
 /* Hidden on screen, shown on paper (and to nobody else). */
 .st-key-print_only {{ display: none; }}
 
@@ -94,7 +96,7 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
   [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stMetric"],
   .st-key-matrix_drilldown, [data-testid="stExpander"] {{ break-inside: avoid; }}
   h1, h2, h3 {{ break-after: avoid; }}
-  .st-key-matrix_drilldown {{ position: static; }}
+  [data-testid="stLayoutWrapper"]:has(> .st-key-matrix_drilldown) {{ position: static; }}
   /* Every "show as a table" opens on paper. */
   [data-testid="stExpander"] details > div {{ display: block !important; }}
 }}
