@@ -22,9 +22,8 @@ from tracker.catalogue import UNVERIFIED_MARKER, Owner
 from tracker.palette import CHART_COLOURS, RAG_FILLS, RAG_PATTERNS, TEXT_COLOUR
 from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag
 from tracker.services.progress import StatusRow, TrendPoint
-from tracker.ui import tables
 from tracker.ui.format import long_date, owner_label, status_label, titled
-from tracker.ui.rag import text_colour_on_fill
+from tracker.ui.rag import style_rag_columns, text_colour_on_fill
 from tracker.ui.text import escape_markdown
 
 # Chart text is never under 14 px: readable at the back of a room from a projector.
@@ -79,11 +78,15 @@ def show_summary(sentence: str, *, key: str) -> None:
 
 
 def show_table_alternative(
-    frame: pd.DataFrame, *, key: str, rag_columns: Sequence[str] = ("RAG",)
+    frame: pd.DataFrame, *, key: str, title: str, rag_columns: Sequence[str] = ("RAG",)
 ) -> None:
-    """The chart's data as a table, behind "Show as a table"."""
-    with st.container(key=f"{key}_table"), st.expander("Show as a table"):
-        tables.show_table(frame, key=f"{key}_table_data", rag_columns=rag_columns)
+    """The chart's data as a plain HTML table, behind "Show as a table": unlike the canvas data
+    grid, screen readers read it as a table. Every value in it is ours (counts, catalogue and
+    organisation names, ratings), never typed by a user, so Streamlit's table may show it."""
+    with st.container(key=f"{key}_as_table"), st.expander("Show as a table"):
+        # Escaped all the same (st.table reads Markdown), so a name is only ever its letters.
+        plain = frame.map(lambda v: escape_markdown(v) if isinstance(v, str) else v)
+        st.table(style_rag_columns(plain, list(rag_columns)), hide_index=True, alt=title)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -221,8 +224,7 @@ def rag_by_recommendation_frame(
     return pd.DataFrame(
         [
             {
-                "No.": r.number,
-                "Recommendation": titled(r.title, r.verified),
+                "Recommendation": f"{r.code} {titled(r.title, r.verified)}",
                 "Owner group": owner_label(r.owner),
                 "Assignments": sum(counts[r.code].values()),
                 **{RAG_LABELS[rag]: counts[r.code][rag] for rag in RAG_ORDER},
@@ -242,6 +244,7 @@ def show_rag_by_recommendation(
     show_table_alternative(
         rag_by_recommendation_frame(rows, recommendations),
         key="rag_by_recommendation",
+        title="Progress on each recommendation: assignments in each rating",
         rag_columns=(),
     )
 
@@ -424,7 +427,12 @@ def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
         config=PLOT_CONFIG,
     )
     frame = force_matrix_frame(rows)
-    show_table_alternative(frame, key=MATRIX_KEY, rag_columns=list(frame.columns[1:]))
+    show_table_alternative(
+        frame,
+        key=MATRIX_KEY,
+        title="Each force's rating on each recommendation for chief constables",
+        rag_columns=list(frame.columns[1:]),
+    )
     points = event.selection.points if event is not None else []
     for point in points:
         custom = point.get("customdata")
@@ -488,8 +496,8 @@ def trend_frame(points: Sequence[TrendPoint]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Date": p.as_of,
-                "% implemented": p.percent_implemented,
+                "Date": long_date(p.as_of),
+                "% implemented": f"{p.percent_implemented:.0f}%",
                 "Implemented": p.implemented,
                 "Overdue": p.overdue,
                 "Assignments": p.assignments,
@@ -518,7 +526,12 @@ def show_trend(points: Sequence[TrendPoint]) -> None:
             config=PLOT_CONFIG,
             key="trend_overdue",
         )
-    show_table_alternative(trend_frame(points), key="trend", rag_columns=())
+    show_table_alternative(
+        trend_frame(points),
+        key="trend",
+        title="Implemented and overdue at the end of each month",
+        rag_columns=(),
+    )
 
 
 # --- RAG distribution --------------------------------------------------------------------
@@ -576,7 +589,7 @@ def rag_distribution_frame(rows: Sequence[StatusRow]) -> pd.DataFrame:
     total = sum(counts.values()) or 1
     return pd.DataFrame(
         [
-            {"RAG": RAG_LABELS[rag], "Organisations": n, "% of organisations": 100 * n / total}
+            {"RAG": RAG_LABELS[rag], "Organisations": n, "Share": f"{100 * n / total:.0f}%"}
             for rag, n in counts.items()
         ]
     )
@@ -588,6 +601,7 @@ def show_rag_distribution(rows: Sequence[StatusRow], *, key: str) -> None:
     show_table_alternative(
         rag_distribution_frame(rows),
         key=key,
+        title="Accountable organisations in each rating",
         rag_columns=("RAG",),
     )
 

@@ -67,8 +67,6 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
   z-index: 2;
   background: #ffffff;
 }}
-/* Hidden on screen, shown on paper (and to nobody else). */
-.st-key-print_only {{ display: none; }}
 
 @media print {{
   @page {{ size: A4 landscape; margin: 10mm; }}
@@ -78,7 +76,10 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
   [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"],
   [data-testid="stBaseButton-tertiary"], [data-testid="stPageLink"],
   .stButton, .stDownloadButton, .stFormSubmitButton, [data-testid="stFileUploader"],
-  .st-key-present_header .stButton, iframe {{
+  .st-key-present_header .stButton, iframe, [data-testid="stElementToolbar"],
+  [data-testid="stMain"] button:not([role="tab"]), [class*="_as_table"],
+  .stSelectbox, .stRadio, .stMultiSelect, .stDateInput, .stTextInput, .stTextArea,
+  .stCheckbox, [data-testid="stForm"] {{
     display: none !important;
   }}
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {{
@@ -90,15 +91,12 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
     max-width: none !important;
     padding: 0 !important;
   }}
-  .st-key-print_only {{ display: block; }}
   /* Charts and tables keep the width they were drawn at on screen: scaled to the paper. */
   [data-testid="stPlotlyChart"], [data-testid="stDataFrame"] {{ zoom: var(--print-zoom, 1); }}
   [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stMetric"],
   .st-key-matrix_drilldown, [data-testid="stExpander"] {{ break-inside: avoid; }}
   h1, h2, h3 {{ break-after: avoid; }}
   [data-testid="stLayoutWrapper"]:has(> .st-key-matrix_drilldown) {{ position: static; }}
-  /* Every "show as a table" opens on paper. */
-  [data-testid="stExpander"] details > div {{ display: block !important; }}
 }}
 """
 

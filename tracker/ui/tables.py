@@ -199,7 +199,9 @@ def show_table(
     """
     config = {k: v for k, v in COLUMN_CONFIG.items() if k in frame.columns}
     config.update(extra_config or {})
-    st.dataframe(
+    # A keyed box around the table, so people and tests can find it (.st-key-table_<key>).
+    box = st.container(key=f"table_{key}") if key else st.container()
+    box.dataframe(
         style_rag_columns(frame, list(rag_columns)),
         hide_index=True,
         column_config=config,
