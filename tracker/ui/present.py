@@ -53,7 +53,7 @@ def show_presentation_header(
 ) -> None:
     """At the top of every page in presentation mode: the inspection, the date, any filter."""
     with st.container(key="present_header", border=True):
-        words, leave = st.columns([5, 1], vertical_alignment="center")
+        words, leave = st.columns([3, 1], vertical_alignment="center")
         with words:
             st.markdown(f"**{escape_markdown(report_title)}**")
             parts = [f"Figures as of {as_of}"] if as_of else []

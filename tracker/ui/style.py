@@ -109,7 +109,7 @@ PRESENT_CSS = """
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.25rem; }
 [data-testid="stMain"] h1 { font-size: 2.75rem; }
 [data-testid="stMain"] h2 { font-size: 2rem; }
-[data-testid="stMetricValue"] { font-size: 3rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
 [data-testid="stMainBlockContainer"] { max-width: none; padding-top: 1rem; }
 /* One section a screen: Page Down moves from one section heading to the next. */

@@ -89,19 +89,19 @@ OPTIONAL_COLUMNS = ("Region", "Revised target", "Kind of organisation", "Review"
 
 
 def _date_column(label: str, help_text: str | None = None) -> Any:
-    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help_text, width=100)
+    return st.column_config.DateColumn(label, format=DATE_FORMAT, help=help_text, width=95)
 
 
 def _yes_no_column(label: str, help_text: str) -> Any:
-    return st.column_config.TextColumn(label, help=help_text, width=70)
+    return st.column_config.TextColumn(label, help=help_text, width=len(label) * 7 + 24)
 
 
 COLUMN_CONFIG: dict[str, Any] = {
-    # The number sorts as a number (R2 before R10) and reads as the code; pinned, with the
-    # organisation, so the key columns stay in view if a narrow screen scrolls sideways.
-    "No.": st.column_config.NumberColumn("No.", format="R%d", width=50, pinned=True),
-    "Organisation": st.column_config.TextColumn("Organisation", width=150, pinned=True),
-    "Recommendation": st.column_config.TextColumn("Recommendation", width=170),
+    # The number sorts as a number (R2 before R10) and reads as the code. Key columns come first
+    # (not pinned: Streamlit greys a pinned column's text below 4.5:1).
+    "No.": st.column_config.NumberColumn("No.", format="R%d", width=50),
+    "Organisation": st.column_config.TextColumn("Organisation", width=150),
+    "Recommendation": st.column_config.TextColumn("Recommendation", width=150),
     "RAG": st.column_config.TextColumn("RAG", help="Rating as of the chosen date", width=140),
     "Deadline": _date_column("Deadline", "The date the report set"),
     "Last update": _date_column("Last update", "Evidence date of the latest update"),
@@ -127,7 +127,7 @@ COLUMN_CONFIG: dict[str, Any] = {
     "Review": st.column_config.TextColumn(
         "Review",
         help="Where a claim stands with the monitors; a returned claim gives the reason",
-        width=130,
+        width=120,
     ),
     "Links": st.column_config.TextColumn("Links", width="medium"),
 }
