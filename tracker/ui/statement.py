@@ -29,17 +29,17 @@ def show_statement() -> None:
     st.header("How accessible this dashboard is")
     st.markdown(
         "We know some parts of the dashboard are not fully accessible:\n"
-        "- the tables are drawn by Streamlit's data grid, on a canvas. A keyboard user reaches "
-        "them with Tab and moves cell by cell with the arrow keys, and screen readers are given "
-        "the visible cells, but some screen readers announce the grid less well than a "
-        "plain table;\n"
-        "- the force × recommendation matrix is a chart: with a mouse a cell opens that force's "
-        "details; with a keyboard, its data is reached through *Show as a table* under it, and the "
-        "details through the Force page;\n"
-        "- hints for form fields are shown as text under each field, but are not yet announced "
-        "together with the field by screen readers;\n"
-        "- a few parts of the page come from Streamlit itself (the framework the dashboard is "
-        "built on) and cannot be changed by us. They are listed under *Non-accessible content*."
+        "- the tables of data on the pages are drawn by Streamlit's data grid on a canvas: a "
+        "keyboard user can reach them and move through the cells, but a screen reader may not "
+        "read their cells. The charts' tables (*Show as a table*) are plain tables, and the "
+        "overdue list can be downloaded as CSV or Excel;\n"
+        "- a cell of the force × recommendation matrix can be opened with a mouse only; with a "
+        "keyboard, the matrix's data is in *Show as a table* under it, and each force's details "
+        "on the Force page;\n"
+        "- details shown when the pointer rests on a chart are not available by keyboard (the "
+        "same figures are in the chart's table);\n"
+        "- form hints are shown under each field but are not announced with the field;\n"
+        "- a printed page shows only the tab that is open on pages with tabs (the Force page)."
     )
 
     st.header("Feedback and contact information")
@@ -80,17 +80,16 @@ def show_statement() -> None:
     st.header("Non-accessible content")
     st.subheader("Non-compliance with the accessibility regulations")
     st.markdown(
-        "- The tables are a canvas-drawn data grid (Streamlit's). Its cells are reachable by "
-        "keyboard, but its column menus and the header's sort control are announced only as "
-        "buttons, and a screen reader may not read the column header with each cell (WCAG 1.3.1 "
-        "Info and relationships).\n"
-        "- Form hints are shown under each field but are not linked to the field for screen "
-        "readers (WCAG 1.3.1). The error summary at the top of a form links to each field with a "
-        "problem, and the field is marked invalid.\n"
-        "- Streamlit's own page frame: its sidebar's collapse button and the page's loading "
-        "indicator are Streamlit's markup. The automated checks find no serious or critical "
-        'problem in them; a minor one (a `role="presentation"` element with a tab stop, in the '
-        "file upload area) cannot be changed by us (WCAG 4.1.2 Name, role, value)."
+        "- Tables drawn on a canvas (Streamlit's data grid) do not give screen readers their "
+        "cells and headers (WCAG 1.3.1 Info and relationships, 4.1.2 Name, role, value). We "
+        "plan to offer each of them as a plain table too.\n"
+        "- Matrix cells and chart details respond to the mouse only (WCAG 2.1.1 Keyboard); the "
+        "same information is in the tables beside them.\n"
+        "- Hints are not linked to their fields (WCAG 1.3.1).\n"
+        "- In Streamlit's own markup, which we cannot change: the file upload area has an "
+        "element with `role=presentation` that can take focus (WCAG 4.1.2), which automated "
+        "checks rate as minor. The automated checks find no serious or critical problem "
+        "anywhere, and none of Streamlit's markup is excluded from them."
     )
 
     st.header("What we're doing to improve accessibility")
@@ -98,7 +97,7 @@ def show_statement() -> None:
         "Every page, for every role and in the states that matter (an empty database, a form "
         "with errors, the sign-in page), is checked by automated tests on every change, and any "
         "serious or critical problem stops the change. We will replace the canvas tables with "
-        "plain tables where a page's table is short enough, and link hints to their fields."
+        "plain tables, and link hints to their fields."
     )
 
     st.header("Preparation of this accessibility statement")
