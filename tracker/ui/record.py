@@ -177,6 +177,26 @@ _FIELD_WIDGETS: dict[str, str] = {
 }
 
 
+# How the summary names each field, so a link says where the problem is.
+_FIELD_NAMES: dict[str, str] = {
+    "organisation": "Organisation",
+    "recommendation": "Recommendation",
+    "status": "Status",
+    "evidence_date": "Evidence date",
+    "narrative": "What has been done",
+    "links": "Links",
+    "attachments": "Evidence files",
+    "revised_target_date": "Revised target date",
+    "revision_reason": "Reason for revised date",
+    "on_behalf_of": "On behalf of",
+}
+
+
+def _summary_line(field: str, message: str) -> str:
+    name = _FIELD_NAMES.get(field)
+    return f"{name}: {message}" if name else message
+
+
 def _widget_for(field: str) -> str:
     widget = _FIELD_WIDGETS.get(field, SUBMIT_KEY)
     return files_key() if widget == FILES_KEY_PREFIX else widget
@@ -304,7 +324,7 @@ def show_record_form(
         order = list(_FIELD_WIDGETS)
         fields = sorted(found, key=lambda f: order.index(f) if f in order else len(order))
         show_error_summary(
-            [(_widget_for(f), found[f]) for f in fields],
+            [(_widget_for(f), _summary_line(f, found[f])) for f in fields],
             page_title="Record an update",
             lead="The update was not recorded. Correct what is marked below, then record it again.",
         )
