@@ -26,7 +26,7 @@ from tracker.roles import Actor, Role
 from tracker.rules import RAG_ORDER, RAG_SHORT
 from tracker.services import users
 from tracker.services.demo import SAMPLE_USERS
-from tracker.ui.navigation import PageSpec, pages_for, tab_title
+from tracker.ui.navigation import DEFAULT_PAGE, PageSpec, pages_for, tab_title
 
 __all__ = ["browser"]  # the shared Chromium fixture
 
@@ -95,8 +95,9 @@ def settle(page: Page) -> None:
         timeout=60_000,
     )
     page.wait_for_function(
-        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-                 .every((el) => el.querySelector('.main-svg'))""",
+        """() => !document.querySelector("[data-testid='stSkeleton']")
+                 && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                    .every((el) => el.querySelector('.main-svg'))""",
         timeout=30_000,
     )
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
@@ -150,7 +151,7 @@ def heading_problems(levels: list[int]) -> list[str]:
 
 
 def page_url(base: str, spec: PageSpec) -> str:
-    return f"{base}/{spec.url_path}"
+    return f"{base}/" if spec.url_path == DEFAULT_PAGE else f"{base}/{spec.url_path}"
 
 
 def check_page(page: Page, spec: PageSpec, where: str) -> list[str]:
@@ -375,6 +376,13 @@ def test_keyboard_moves_through_the_record_form_in_order(
         open_path(page, f"{base}/record?org=kent&rec=R4")
         page.locator("[data-testid='stMain'] h1").first.click()
         passed = tab_until(page, "record_submit")
+        # The focus is visible: a 3 px outline with the GOV.UK yellow around it.
+        outline = page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement);
+                       return [s.outlineStyle, parseFloat(s.outlineWidth), s.boxShadow]; }"""
+        )
+        assert outline[0] == "solid" and outline[1] >= 3, outline
+        assert "255, 221, 0" in outline[2], outline
     finally:
         context.close()
     fields = [
