@@ -50,6 +50,7 @@ __all__ = [
     "ReturnResult",
     "RowOutcome",
     "RowPlan",
+    "SheetProblem",
     "confirm",
     "preview",
     "template",
@@ -671,7 +672,7 @@ def _day(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else "—"
 
 
-def _status(value: str | None) -> str:
+def status_words(value: str | None) -> str:
     return Status(value).label if value else "no update yet"
 
 
@@ -681,7 +682,7 @@ def describe_row(plan: RowPlan) -> str:
     if not plan.outcome.stores:
         return head
     changes = [
-        f"status {_status(plan.status_from)} → {_status(plan.status_to)}",
+        f"status {status_words(plan.status_from)} → {status_words(plan.status_to)}",
         f"evidence date {_day(plan.evidence_date_from)} → {_day(plan.evidence_date_to)}",
     ]
     if plan.target_date_from != plan.target_date_to:
