@@ -3,7 +3,7 @@ see exactly what will change, then confirm."""
 
 import streamlit as st
 
-from tracker.ui import data, returns, session
+from tracker.ui import data, return_upload, session
 
 tracker = data.connect()
 actor = session.current_actor()
@@ -13,5 +13,5 @@ st.caption(
     "A whole return in one spreadsheet: every recommendation your organisation has not "
     "finished, in one file."
 )
-returns.show_template_download(tracker, actor)
-returns.show_upload(tracker, actor)
+return_upload.show_template_download(tracker, actor)
+return_upload.show_upload(tracker, actor)
