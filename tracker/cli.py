@@ -771,5 +771,12 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
+# Return rounds and the statutory response clock live in their own module.
+from tracker.cli_returns import responses_app, rounds_app  # noqa: E402
+
+app.add_typer(rounds_app, name="rounds")
+app.add_typer(responses_app, name="responses")
+
+
 if __name__ == "__main__":
     app()
