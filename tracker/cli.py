@@ -783,5 +783,11 @@ def grant_app_role(
 
 cli_returns_sheets.register(app)
 
+# Return rounds and the statutory response clock live in their own module.
+from tracker.cli_returns import responses_app, rounds_app  # noqa: E402
+
+app.add_typer(rounds_app, name="rounds")
+app.add_typer(responses_app, name="responses")
+
 if __name__ == "__main__":
     app()
