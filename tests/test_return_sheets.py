@@ -400,3 +400,39 @@ def test_confirming_a_preview_the_record_has_moved_past_stores_nothing(
             plan_digest=preview.plan_digest,
         )
     assert count_updates(demo_engine) == before
+
+
+def test_a_round_template_holds_the_rounds_recommendations_and_names_the_round(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    from tracker.services import rounds
+
+    in_scope = [r.recommendation for r in open_rows(demo_engine)][:2]
+    rounds.open_round(
+        engine=demo_engine,
+        actor=TEST_ADMIN,
+        name="Spring return",
+        due_date=TODAY + timedelta(days=14),
+        recommendations=in_scope,
+        organisation_ids=["kent", "essex"],
+    )
+    out = tmp_path / "kent-round.xlsx"
+    made = CliRunner().invoke(
+        app, ["template", "--org", "Kent", "--round", "spring return", "--out", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    content = out.read_bytes()
+    rows = sheet_rows(content)
+    assert list(rows) == in_scope
+    assert all("needed for the Spring return" in str(r[H["standing"]]) for r in rows.values())
+    book = openpyxl.load_workbook(BytesIO(content))
+    assert book["Key"]["B5"].value == "Spring return"
+    due = TODAY + timedelta(days=14)
+    assert f"Return round: Spring return, due {due.day} {due:%B %Y}." in [
+        c.value for c in book["Instructions"]["A"]
+    ]
+    missing = CliRunner().invoke(
+        app, ["template", "--org", "Kent", "--round", "Autumn", "--out", str(out)]
+    )
+    assert missing.exit_code == 1
+    assert "There is no return round called 'Autumn'" in missing.output

@@ -37,24 +37,24 @@ def template_command(
         organisation = setup.directory().resolve(org)
     except UnknownOrganisationError as exc:
         raise _fail(str(exc)) from None
-    scope = _round_scope(round_name, organisation.id)
     try:
+        scope = (
+            return_sheets.round_scope(
+                engine=cli._engine(), name=round_name, organisation_id=organisation.id
+            )
+            if round_name
+            else None
+        )
         _name, content = return_sheets.template(
             engine=cli._engine(),
             actor=cli._actor(as_user),
             organisation_id=organisation.id,
             round_scope=scope,
         )
-    except (AccessDeniedError, LookupError) as exc:
+    except (AccessDeniedError, LookupError, ValueError) as exc:
         raise _fail(error_message(exc)) from None
     out.write_bytes(content)
     typer.echo(f"Wrote {out}: the return template for {organisation.name}.")
-
-
-def _round_scope(round_name: str | None, organisation_id: str) -> return_sheets.RoundScope | None:
-    if round_name is None:
-        return None
-    raise _fail("Return rounds are not available in this version of the tracker.")
 
 
 def is_return_file(path: Path) -> bool:

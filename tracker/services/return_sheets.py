@@ -192,6 +192,37 @@ class RoundScope:
     name: str
     due: date
     recommendations: tuple[str, ...]  # empty: every recommendation
+    # The recommendations the organisation still owes the round an update on.
+    outstanding: tuple[str, ...] = ()
+
+
+def round_scope(
+    *, engine: Engine, name: str, organisation_id: str, today: date | None = None
+) -> RoundScope:
+    """The open round called ``name`` that asks this organisation, for its template."""
+    from tracker.services import rounds
+
+    day = today or date.today()
+    found = rounds.find_round(engine=engine, name=name)
+    if not found.is_open(day):
+        raise rounds.RoundError(f"The return round {found.name!r} is closed.")
+    if organisation_id not in found.organisation_ids:
+        raise rounds.RoundError(
+            f"The return round {found.name!r} does not ask {organisation_id!r} for a return."
+        )
+    outstanding: tuple[str, ...] = ()
+    for info, standing in rounds.rounds_for(
+        engine=engine, organisation_id=organisation_id, as_of=day
+    ):
+        if info.id == found.id:
+            outstanding = standing.outstanding
+    return RoundScope(
+        id=found.id,
+        name=found.name,
+        due=found.due_date,
+        recommendations=found.recommendations,
+        outstanding=outstanding,
+    )
 
 
 # --- The template -------------------------------------------------------------------------
@@ -218,7 +249,7 @@ def template(
     actor: Actor,
     organisation_id: str,
     today: date | None = None,
-    round_scope: "RoundScope | None" = None,
+    round_scope: RoundScope | None = None,
 ) -> tuple[str, bytes]:
     """The return template for one organisation: (file name, workbook bytes).
 
@@ -256,7 +287,12 @@ def template(
                 recommendation=row.recommendation,
                 title=row.recommendation_title,
                 deadline=row.deadline,
-                standing=_standing(row),
+                standing=_standing(row)
+                + (
+                    f"; needed for the {round_scope.name} return by {_day(round_scope.due)}"
+                    if round_scope and row.recommendation in round_scope.outstanding
+                    else ""
+                ),
                 status=last.status if last else Status.NOT_STARTED,
                 evidence_date=last.evidence_date if last else None,
                 narrative=last.narrative if last else "",
@@ -277,6 +313,8 @@ def template(
         round_due=round_scope.due if round_scope else None,
     )
     stem = f"return-{organisation_id}-{day.isoformat()}"
+    if round_scope:
+        stem += f"-round-{round_scope.id}"
     return f"{stem}.xlsx", return_sheet.build_workbook(info, template_rows)
 
 

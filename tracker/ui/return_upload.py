@@ -13,13 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from tracker.return_sheet import MAX_RETURN_BYTES
-from tracker.services import return_sheets
+from tracker.services import return_sheets, rounds
 from tracker.services.access import AccessDeniedError, Actor, Role
 from tracker.ui import controls, data, session
 from tracker.ui.format import long_date
 from tracker.ui.text import show_text
 
 ORG_KEY = "returns_org"
+ROUND_KEY = "returns_round"
 UPLOAD_KEY_PREFIX = "returns_file"
 CONFIRM_KEY = "returns_confirm"
 _PREVIEW = "_returns_preview"
@@ -57,10 +58,38 @@ def show_template_download(tracker: data.Tracker, actor: Actor) -> None:
         offered=offered,
         preferred=sorted(actor.organisation_ids),
     )
+    today = controls.today()
+    open_rounds = {
+        info.name: info
+        for info, _ in rounds.rounds_for(
+            engine=tracker.engine, organisation_id=organisation.id, as_of=today
+        )
+    }
+    chosen: str | None = None
+    if open_rounds:
+        chosen = st.selectbox(
+            "Return round",
+            options=list(open_rounds),
+            format_func=lambda n: f"{n} (due {long_date(open_rounds[n].due_date)})",
+            index=None,
+            placeholder="Not for a round: every unfinished recommendation",
+            key=ROUND_KEY,
+        )
+    scope = (
+        return_sheets.round_scope(
+            engine=tracker.engine, name=chosen, organisation_id=organisation.id, today=today
+        )
+        if chosen
+        else None
+    )
     st.download_button(
         f"Download the return template for {organisation.name}",
         data=lambda: return_sheets.template(
-            engine=tracker.engine, actor=actor, organisation_id=organisation.id
+            engine=tracker.engine,
+            actor=actor,
+            organisation_id=organisation.id,
+            today=today,
+            round_scope=scope,
         )[1],
         file_name=f"return-{organisation.id}-{controls.today().isoformat()}.xlsx",
         mime=return_sheets.XLSX_TYPE,
