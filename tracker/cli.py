@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker import cli_returns_sheets, db_roles
+from tracker import cli_reminders, cli_returns_sheets, db_roles
 from tracker.catalogue import (
     UNVERIFIED_MARKER,
     CatalogueError,
@@ -782,6 +782,7 @@ def grant_app_role(
 
 
 cli_returns_sheets.register(app)
+cli_reminders.register(app)
 
 # Return rounds and the statutory response clock live in their own module.
 from tracker.cli_returns import responses_app, rounds_app  # noqa: E402

@@ -19,6 +19,7 @@ RECORD_TABLES = (
     "return_round_scope",
     "return_round_closure",
     "statutory_response",
+    "reminder_sent",
 )
 # Sign-in counts failures, locks accounts and ends sessions: the only columns the dashboard may
 # change. Roles, organisations and passwords are changed by the owner (`tracker users …`), so a

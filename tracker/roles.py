@@ -44,6 +44,7 @@ class Action(StrEnum):
     LOAD_DEMO = "load_demo"  # fill a database with demonstration data
     MANAGE_ROUNDS = "manage_rounds"  # open and close return rounds
     RECORD_RESPONSE = "record_response"  # a local policing body's s.55 response
+    SEND_REMINDERS = "send_reminders"  # email organisations what they owe
 
     @property
     def phrase(self) -> str:
@@ -62,6 +63,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.LOAD_DEMO: "load demonstration data",
     Action.MANAGE_ROUNDS: "open or close return rounds",
     Action.RECORD_RESPONSE: "record a statutory response",
+    Action.SEND_REMINDERS: "send reminders",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
@@ -111,7 +113,12 @@ def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if action == Action.READ:
         return True
     if actor.role == Role.MONITOR:
-        if action in (Action.REVIEW, Action.READ_AUDIT, Action.MANAGE_ROUNDS):
+        if action in (
+            Action.REVIEW,
+            Action.READ_AUDIT,
+            Action.MANAGE_ROUNDS,
+            Action.SEND_REMINDERS,
+        ):
             return True
         if action == Action.RECORD_RESPONSE:
             return target is not None
