@@ -436,3 +436,27 @@ def test_a_round_template_holds_the_rounds_recommendations_and_names_the_round(
     )
     assert missing.exit_code == 1
     assert "There is no return round called 'Autumn'" in missing.output
+
+
+def test_words_redacted_after_the_template_was_made_are_never_brought_back(
+    demo_engine: Engine,
+) -> None:
+    from tracker.services import redaction
+
+    content = kent_template(demo_engine)
+    rows = sheet_rows(content)
+    first = next(r for r, v in rows.items() if v[H["narrative"]])
+    key = return_sheet.parse_key(rows[first][H["key"]])
+    assert key is not None and key[1] is not None
+    redaction.redact_narrative(
+        engine=demo_engine, actor=TEST_ADMIN, update_id=key[1], reason="Names a child"
+    )
+    filled = fill(content, {(first, H["evidence_date"]): TODAY})
+    preview = return_sheets.preview(
+        engine=demo_engine, actor=KENT_EDITOR, content=filled, file_name="kent.xlsx"
+    )
+    assert [str(p) for p in preview.problems] == [
+        f"Row {row_of(content, first)}, column 'What has been done (evidence)': the evidence "
+        "of this recommendation's latest update was redacted after this template was made; "
+        "download a fresh template"
+    ]

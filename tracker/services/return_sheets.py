@@ -127,10 +127,14 @@ class ReturnPreview:
                 f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} "
                 "to fix in the file; nothing can be stored until every one is fixed."
             )
-        parts = [
-            f"{len(self.to_store)} update{'s' if len(self.to_store) != 1 else ''} "
-            f"will be stored for {self.organisation}."
-        ]
+        parts = (
+            [
+                f"{len(self.to_store)} update{'s' if len(self.to_store) != 1 else ''} "
+                f"will be stored for {self.organisation}."
+            ]
+            if self.to_store
+            else ["Nothing to store: this file adds nothing to the record."]
+        )
         unchanged = self.rows_with(RowOutcome.UNCHANGED)
         if unchanged:
             parts.append(
@@ -144,8 +148,6 @@ class ReturnPreview:
                 f"{len(already)} row{'s' if len(already) != 1 else ''} already recorded "
                 f"({_row_list(already)}): not stored again."
             )
-        if not self.to_store:
-            parts.append("Nothing to store: this file adds nothing to the record.")
         return " ".join(parts)
 
 
@@ -500,6 +502,17 @@ def _plan(session: Session, *, actor: Actor, read: ReadReturn, today: date) -> t
                     row.row,
                     HEADERS["key"],
                     "does not match this tracker's record; download a fresh template",
+                )
+            )
+            continue
+        if prefilled and prefilled.redaction and said.narrative != prefilled.narrative:
+            # The words were blanked after the file was made: never bring them back.
+            planned.problems.append(
+                SheetProblem(
+                    row.row,
+                    HEADERS["narrative"],
+                    "the evidence of this recommendation's latest update was redacted after "
+                    "this template was made; download a fresh template",
                 )
             )
             continue
