@@ -1,6 +1,8 @@
 """Spreadsheet returns: the template, filled in as a person would, previewed and stored once,
 through the service, the command line and the dashboard; bad files store nothing."""
 
+import shutil
+import subprocess
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -460,3 +462,63 @@ def test_words_redacted_after_the_template_was_made_are_never_brought_back(
         "of this recommendation's latest update was redacted after this template was made; "
         "download a fresh template"
     ]
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    assert found, "LibreOffice is needed (scripts/ensure-system-packages installs it)"
+    return found
+
+
+def test_a_return_saved_again_by_libreoffice_round_trips_exactly(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    """Filled in, then opened and saved by LibreOffice Calc as .xlsx (as a person without
+    Excel would), the return still gives exactly the intended updates."""
+    content = kent_template(demo_engine)
+    first, second, *_ = list(sheet_rows(content))
+    source = tmp_path / "filled" / "kent.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(two_edits(content, first, second))
+    out = tmp_path / "saved"
+    subprocess.run(
+        [
+            _soffice(),
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--calc",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    saved = (out / "kent.xlsx").read_bytes()
+    assert saved != source.read_bytes()
+    book = openpyxl.load_workbook(BytesIO(saved))
+    assert book["Key"].sheet_state == "hidden" and book["Return"].protection.sheet
+    before = count_updates(demo_engine)
+    preview = return_sheets.preview(
+        engine=demo_engine, actor=KENT_EDITOR, content=saved, file_name="kent.xlsx"
+    )
+    assert preview.problems == ()
+    assert [r.recommendation for r in preview.to_store] == [first, second]
+    return_sheets.confirm(
+        engine=demo_engine,
+        actor=KENT_EDITOR,
+        content=saved,
+        file_name="kent.xlsx",
+        plan_digest=preview.plan_digest,
+    )
+    assert count_updates(demo_engine) == before + 2
+    claim, revised = latest(demo_engine, first), latest(demo_engine, second)
+    assert claim.status == Status.IMPLEMENTED
+    assert claim.evidence_date == TODAY - timedelta(days=3)
+    assert claim.narrative == "=All response times audited: within target."
+    assert claim.links == ("https://example.org/audit", "https://example.org/plan")
+    assert revised.narrative == "No change: pilot continues. <img src=x> :red[late]"
+    assert revised.revised_target_date == date(2027, 3, 31)
