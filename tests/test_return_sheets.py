@@ -522,3 +522,46 @@ def test_a_return_saved_again_by_libreoffice_round_trips_exactly(
     assert claim.links == ("https://example.org/audit", "https://example.org/plan")
     assert revised.narrative == "No change: pilot continues. <img src=x> :red[late]"
     assert revised.revised_target_date == date(2027, 3, 31)
+
+
+def open_upload_page(actor: Actor) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), actor)
+    at.run()
+    at.switch_page("../pages/returns.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_upload_page_refuses_another_forces_file_and_an_oversized_one_unread(
+    demo_engine: Engine,
+) -> None:
+    content = kent_template(demo_engine, TEST_ADMIN)
+    first, second, *_ = list(sheet_rows(content))
+    before = count_updates(demo_engine)
+    at = open_upload_page(ESSEX_EDITOR)
+    # An editor is offered only its own organisation's template.
+    assert at.selectbox(key="returns_org").options == ["Essex Police"]
+    filled = two_edits(content, first, second)
+    at.file_uploader[0].set_value(("kent.xlsx", filled, return_sheets.XLSX_TYPE)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "refused as a whole" in at.error[0].value
+    assert any("Essex Police editors cannot record for Kent Police" in t.value for t in at.text)
+    assert not [b for b in at.button if b.key == "returns_confirm"]
+
+    too_big = b"PK\x03\x04" + b"\x00" * return_sheet.MAX_RETURN_BYTES
+    at.file_uploader[0].set_value(("big.xlsx", too_big, return_sheets.XLSX_TYPE)).run()
+    assert any("a return can be at most 5 MB" in e.value for e in at.error)
+    assert count_updates(demo_engine) == before
+
+
+def test_the_upload_page_is_for_those_who_record() -> None:
+    from utils.factories import MONITOR, VIEWER
+
+    from tracker.ui import navigation
+
+    def has_page(actor: Actor) -> bool:
+        return "returns" in {p.url_path for p in navigation.pages_for(actor)}
+
+    assert has_page(KENT_EDITOR) and has_page(MONITOR) and has_page(TEST_ADMIN)
+    assert not has_page(VIEWER)
