@@ -350,3 +350,15 @@ def test_an_overdue_reminder_repeats_every_four_weeks() -> None:
         return found.key
 
     assert key(1) == key(28) != key(29) == key(56) != key(57)
+
+
+def test_a_claim_waiting_for_review_is_not_reminded_about(
+    loaded_engine: Engine, inbox: Inbox
+) -> None:
+    add_user("kent.one", KENT[0], "kent")
+    record(loaded_engine, recommendation="R6", status="implemented", evidence_date=date(2023, 6, 1))
+    result = remind("--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    (kent,) = inbox.to(KENT[0])
+    assert "R6" not in sections(plain_text(kent)).get("Overdue", [])
+    assert "R6 –" not in plain_text(kent)

@@ -122,7 +122,8 @@ def plan(*, engine: Engine, actor: Actor, as_of: date) -> Plan:
     names: dict[str, str] = {}
     for row in rows:
         names[row.organisation_id] = row.organisation
-        if not Status(row.status).is_closed:
+        # A claim waiting for review is the monitors' to act on, not the organisation's.
+        if not Status(row.status).is_closed and row.review != ReviewState.AWAITING.value:
             by_org.setdefault(row.organisation_id, []).append(row)
     digests: list[OrganisationDigest] = []
     unaddressed: list[str] = []
