@@ -41,7 +41,7 @@ from tracker.services.access import (
 )
 from tracker.services.updates import _new_update
 from tracker.settings import get_settings
-from tracker.text import TextError, clean_text
+from tracker.text import MAX_NAME, MAX_NARRATIVE, MAX_REASON, TextError, clean_text
 
 __all__ = [
     "ReturnChangedError",
@@ -403,9 +403,9 @@ def _parse(row: SheetRow, problems: list[SheetProblem]) -> tuple[_Said | None, s
             problem(name, str(exc))
     texts: dict[str, str] = {}
     for name, limit, multiline in (
-        ("narrative", 10_000, True),
-        ("revision_reason", 2_000, True),
-        ("on_behalf_of", 200, False),
+        ("narrative", MAX_NARRATIVE, True),
+        ("revision_reason", MAX_REASON, True),
+        ("on_behalf_of", MAX_NAME, False),
     ):
         try:
             texts[name] = clean_text(
