@@ -74,7 +74,7 @@ def test_viewers_and_editors_see_rounds_but_no_form(loaded_engine: Engine) -> No
     for actor in (VIEWER, KENT_EDITOR):
         at = open_page("rounds", actor)
         assert not at.text_input and not at.checkbox
-        assert at.subheader[0].value == "Seen by all"
+        assert at.header[0].value == "Seen by all"
 
 
 def test_a_local_policing_body_records_its_own_response(loaded_engine: Engine) -> None:
