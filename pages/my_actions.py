@@ -13,9 +13,7 @@ as_of = controls.show_as_of_picker(tracker.report)
 own = actor.role.value == "editor"
 
 st.title("My actions")
-st.caption(
-    "What is still to do, most urgent first: " + actions.ORDER_TEXT + f" As of {long_date(as_of)}."
-)
+st.caption("What is still to do. " + actions.ORDER_TEXT + f" As of {long_date(as_of)}.")
 organisation = controls.show_organisation_picker(
     tracker,
     key="my_actions_org",

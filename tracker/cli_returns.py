@@ -1,25 +1,78 @@
 """`tracker rounds …` and `tracker responses …`: return rounds and the s.55 response clock."""
 
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from enum import StrEnum
+from functools import wraps
+from typing import Annotated, ParamSpec, TypeVar
 
 import pandas as pd
 import typer
+from sqlalchemy.engine import Engine
 
 from tracker.catalogue import UnknownOrganisationError
-from tracker.cli import (
-    AsUser,
-    OutputFormat,
-    _actor,
-    _as_of,
-    _engine,
-    _fail,
-    _plain_database_errors,
-)
+from tracker.db import get_engine
 from tracker.evidence import error_message, parse_date
-from tracker.services import export, responses, rounds, setup
-from tracker.services.access import AccessDeniedError
+from tracker.services import export, responses, rounds, setup, users
+from tracker.services.access import AccessDeniedError, Actor, local_operator
+
+# This module is imported by tracker.cli (which registers these commands), so it takes nothing
+# from tracker.cli at import time: `python -m tracker.cli` would import it half-made.
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+AsUser = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Act as this tracker user (their role and organisations apply). Without it you act "
+        "as the local operator, an administrator, named on the audit trail by your OS account.",
+    ),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def _engine() -> Engine:
+    return get_engine()
+
+
+def _actor(as_user: str | None) -> Actor:
+    if as_user is None:
+        return local_operator()
+    found = users.find_user(engine=_engine(), username=as_user)
+    if found is None or not found.active:
+        raise _fail(f"There is no active tracker user {as_user!r} (see `tracker users list`).")
+    return users.actor_for(found)
+
+
+def _as_of(value: str | None) -> date:
+    return date.today() if value is None else _date(value, "--as-of")
+
+
+def _plain_database_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """The main CLI's plain messages for database problems (looked up when the command runs)."""
+
+    @wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from tracker import cli
+
+        return cli._plain_database_errors(command)(*args, **kwargs)
+
+    return run
+
 
 rounds_app = typer.Typer(
     help="Return rounds: ask the accountable organisations for a return by a date, and see who "

@@ -92,6 +92,11 @@ RESPONSE_KEYS: tuple[str, ...] = (
 )
 
 
+def _long(value: date | None) -> str:
+    """31 May 2023, as prose shows dates."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -176,11 +181,11 @@ def add_response(
         raise ResponseError(f"Link: {exc}.") from None
     if published < report.published:
         raise ResponseError(
-            f"Published: {published:%d %B %Y} is before the report itself "
-            f"({report.published:%d %B %Y})."
+            f"Published: {_long(published)} is before the report itself "
+            f"({_long(report.published)})."
         )
     if published > today:
-        raise ResponseError(f"Published: {published:%d %B %Y} is in the future.")
+        raise ResponseError(f"Published: {_long(published)} is in the future.")
     with write_session(engine) as session:
         response_id = store_returns.add_response(
             session=session,
@@ -202,7 +207,7 @@ def add_response(
                 "published": published.isoformat(),
                 "url": link,
             },
-            message=f"Statutory response of {body.name} published {published:%d %B %Y}",
+            message=f"Statutory response of {body.name} published {_long(published)}",
             at=recorded_at,
         )
     return response_id

@@ -145,6 +145,11 @@ RETURN_KEYS: tuple[str, ...] = (
 )
 
 
+def _long(value: date | None) -> str:
+    """31 May 2023, as prose shows dates."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -236,7 +241,7 @@ def open_round(
     cleaned = _clean_name(name)
     if due_date < opened_on:
         raise RoundError(
-            f"Due date: {due_date:%d %B %Y} is before today ({opened_on:%d %B %Y}); "
+            f"Due date: {_long(due_date)} is before today ({_long(opened_on)}); "
             "a round asks for returns by a date still to come."
         )
     snapshot = progress.load_snapshot(engine=engine)
@@ -297,7 +302,7 @@ def open_round(
                     "organisations": sorted({org for _, org in scope}),
                     "assignments": len(scope),
                 },
-                message=f"Return round {cleaned} opened, due {due_date:%d %B %Y}",
+                message=f"Return round {cleaned} opened, due {_long(due_date)}",
                 at=opened_at,
             )
     except IntegrityError:  # another monitor opened a round of this name at the same moment
@@ -315,7 +320,7 @@ def close_round(
     if found.closed_at is not None:
         raise RoundError(
             f"The round {found.name!r} was already closed on "
-            f"{found.closed_on:%d %B %Y} by {found.closed_by}."
+            f"{_long(found.closed_on)} by {found.closed_by}."
         )
     if closed_at < found.opened_at:
         raise RoundError(f"The round {found.name!r} cannot close before it opened.")
@@ -345,7 +350,7 @@ def round_returns(*, engine: Engine, round_id: int, as_of: date) -> RoundReturns
     found = get_round(engine=engine, round_id=round_id)
     if as_of < found.opened_on:
         raise RoundError(
-            f"The round {found.name!r} opened on {found.opened_on:%d %B %Y}; "
+            f"The round {found.name!r} opened on {_long(found.opened_on)}; "
             "choose a date on or after that."
         )
     with read_session(engine) as session:

@@ -84,7 +84,7 @@ def summary_frame(summaries: Sequence[rounds.ReturnsSummary]) -> pd.DataFrame:
 
 def show_round(result: rounds.RoundReturns, *, key: str) -> None:
     info, national = result.round, result.national
-    st.subheader(escape_markdown(info.name))
+    st.header(escape_markdown(info.name))
     closed = (
         f" Closed on {long_date(info.closed_on)} by {info.closed_by}."
         if info.closed_on and info.closed_on <= result.as_of
