@@ -362,3 +362,17 @@ def test_a_claim_waiting_for_review_is_not_reminded_about(
     (kent,) = inbox.to(KENT[0])
     assert "R6" not in sections(plain_text(kent)).get("Overdue", [])
     assert "R6 –" not in plain_text(kent)
+
+
+def test_only_monitors_and_administrators_send_reminders(
+    loaded_engine: Engine, inbox: Inbox
+) -> None:
+    from utils.factories import KENT_EDITOR
+    from utils.session import ensure_user
+
+    kent_history(loaded_engine)
+    ensure_user(KENT_EDITOR)
+    refused = remind("--as-of", AS_OF, "--as", "kent.editor")
+    assert refused.exit_code == 1
+    assert "Kent Police editors cannot send reminders" in refused.output
+    assert inbox.messages == [] and count_rows(loaded_engine, "reminder_sent") == 0
