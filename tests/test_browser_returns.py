@@ -36,6 +36,9 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+HOSTILE_NAME = "Spring ![x](https://evil.example/p.png) :red[URGENT] <b>now</b>"
+
+
 def acting_as(browser: Browser, base: str, username: str) -> Page:
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_cookies([{"name": "tracker_demo_as", "value": username, "url": base}])
@@ -106,7 +109,7 @@ def test_monitor_sees_who_has_returned_and_the_response_clock(
     opened = rounds.open_round(
         engine=engine_for(db_url),
         actor=local_operator(),
-        name="Browser round",
+        name=HOSTILE_NAME,
         due_date=date(2099, 1, 31),
         recommendations=["R4"],
     )
@@ -114,7 +117,9 @@ def test_monitor_sees_who_has_returned_and_the_response_clock(
     try:
         open_page(page, base + "/rounds")
         expect(page).to_have_title("Return rounds — Recommendation tracker")
-        expect(page.locator("[data-testid='stMain']")).to_contain_text("Browser round")
+        # The typed name is shown exactly as typed: no image fetched, no badge.
+        expect(page.locator("[data-testid='stMain'] h2").first).to_have_text(HOSTILE_NAME)
+        expect(page.locator("[data-testid='stMain'] img")).to_have_count(0)
         expect(
             page.locator(".st-key-round_figures [data-testid='stMetricValue']").first
         ).to_have_text(
