@@ -159,7 +159,7 @@ PAGES = (
     ("/recommendation", ".st-key-recommendation_page", "recommendation", "Recommendation"),
     ("/overdue", ".st-key-overdue_count", "overdue", "Overdue actions"),
     ("/record", ".st-key-record_submit", "record", "Record an update"),
-    ("/about", "h3:has-text('Changing the recommendations')", "about", "About the data"),
+    ("/about", "h2:has-text('Changing the recommendations')", "about", "About the data"),
 )
 
 
@@ -218,17 +218,29 @@ def click_matrix_cell(page: Page, organisation: str, recommendation: str) -> Non
     page.wait_for_function(
         "document.querySelector('.st-key-force_matrix .js-plotly-plot')?._fullLayout !== undefined"
     )
-    x, y = matrix.evaluate(
-        """(gd, target) => {
-            const L = gd._fullLayout;
-            const xi = L.xaxis._categories.indexOf(target[0]);
-            const yi = L.yaxis._categories.indexOf(target[1]);
-            const r = gd.getBoundingClientRect();
-            return [r.left + L.xaxis._offset + L.xaxis.l2p(xi),
-                    r.top + L.yaxis._offset + L.yaxis.l2p(yi)];
-        }""",
-        [recommendation, organisation],
-    )
+
+    def cell_position() -> tuple[float, float]:
+        x, y = matrix.evaluate(
+            """(gd, target) => {
+                const L = gd._fullLayout;
+                const xi = L.xaxis._categories.indexOf(target[0]);
+                const yi = L.yaxis._categories.indexOf(target[1]);
+                const r = gd.getBoundingClientRect();
+                return [r.left + L.xaxis._offset + L.xaxis.l2p(xi),
+                        r.top + L.yaxis._offset + L.yaxis.l2p(yi)];
+            }""",
+            [recommendation, organisation],
+        )
+        return float(x), float(y)
+
+    x, y = cell_position()
+    height = (page.viewport_size or {"height": 720})["height"]
+    if not 80 < y < height - 20:  # the matrix is taller than the screen: scroll to the cell
+        page.evaluate(
+            "(dy) => document.querySelector(\"[data-testid='stMain']\").scrollBy(0, dy)",
+            y - height / 2,
+        )
+        x, y = cell_position()
     page.mouse.move(x, y)
     page.mouse.click(x, y)
 
@@ -470,9 +482,14 @@ def test_a_file_whose_content_is_not_its_type_blocks_the_update_naming_the_file(
     wait_for_rerun(page)
     alerts = page.locator("[data-testid='stAlertContentError']")
     expect(alerts.first).to_contain_text("The update was not recorded", timeout=30_000)
-    expect(alerts.filter(has_text="minutes.pdf: named .pdf but its content is")).to_have_count(1)
+    # Each problem beside its field, and once more in the error summary at the top.
+    beside = alerts.filter(has_not_text="There is a problem")
+    expect(beside.filter(has_text="minutes.pdf: named .pdf but its content is")).to_have_count(1)
+    summary = page.locator(".st-key-error_summary")
+    expect(summary).to_contain_text("minutes.pdf: named .pdf but its content is")
     # The refused link is quoted in its message exactly as typed, and fetched from nowhere.
-    expect(alerts.filter(has_text=link)).to_have_count(1)
+    expect(beside.filter(has_text=link)).to_have_count(1)
+    expect(summary).to_contain_text(link)
     sources = page.eval_on_selector_all("[data-testid='stMain'] img", "els => els.map(e => e.src)")
     assert not [s for s in sources if "evil.example" in s], sources
     assert not foreign, foreign
