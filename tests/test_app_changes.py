@@ -95,3 +95,55 @@ def test_viewers_and_editors_read_the_page_but_get_no_meeting_form(loaded_engine
         assert [t.value for t in at.title] == ["Changes since"]
         assert not at.get("form")
         assert len(at.text_input) == 0
+
+
+# --- Slippage and back-dated updates on the recommendation and force pages --------------------
+
+
+def open_page(page: str, query: dict[str, str], **state: object) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
+    at.session_state["as_of"] = AS_OF
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(f"../pages/{page}.py")
+    at.query_params = dict(query)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_recommendation_page_shows_slipped_dates_and_that_they_keep_moving(
+    loaded_engine: Engine,
+) -> None:
+    board_history(loaded_engine)
+    at = open_page("recommendation", {"rec": "R10"})
+    words = [m.value for m in at.markdown]
+    # Kent: deadline 31 October 2023, now 30 September 2024 after two revisions: 335 days.
+    assert any(
+        "1 organisation of 43 revised the target date (2 revisions in all); the furthest is "
+        "335 days after the deadline, the median 335 days" in w
+        for w in words
+    )
+    assert any("Dates keep moving: 1 organisation" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Days slipped" in d.value.columns)
+    assert list(table["Organisation"]) == ["Kent Police"]
+    assert list(table["Revisions"]) == [2]
+    assert list(table["Latest reason"]) == ["Trainers not available until the summer"]
+
+
+def test_force_page_lists_every_revision_and_marks_back_dated_evidence(
+    loaded_engine: Engine,
+) -> None:
+    board_history(loaded_engine)
+    at = open_page("force", {"org": "kent"})
+    revisions = next(d.value for d in at.dataframe if "Given on" in d.value.columns)
+    assert [(r["No."], r["From"], r["To"]) for _, r in revisions.iterrows()] == [
+        (10, date(2024, 6, 30), date(2024, 9, 30)),
+        (10, date(2023, 10, 31), date(2024, 6, 30)),
+    ]
+    # R14's update for 15 January was recorded on 20 February: 36 days late.
+    assert any(
+        "Back-dated: recorded 36 days after the date its evidence speaks for" in c.value
+        for c in at.caption
+    )

@@ -8,11 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from tracker.db import get_engine
-from tracker.movement import BACK_DATED_AFTER_DAYS, ChangeKind, days_late, is_back_dated
+from tracker.movement import ChangeKind
 from tracker.roles import Action, permits
 from tracker.services import changes, meetings, progress, slippage
 from tracker.services.access import AccessDeniedError
-from tracker.store import UpdateRecord
 from tracker.ui import data, session, tables
 from tracker.ui.format import kind_label, long_date, plural, rag_label, recorded_on, status_label
 from tracker.ui.text import escape_markdown, show_text
@@ -388,17 +387,3 @@ def show_revision_history(items: Sequence[slippage.AssignmentSlip], *, key: str)
         st.warning(f"Dates keep moving on {codes}: revised twice or more.")
     frame = pd.DataFrame(rows).sort_values(["Given on", "No."], ascending=[False, True])
     tables.show_table(frame, key=key, rag_columns=(), height=300)
-
-
-# --- Back-dated updates in a history -----------------------------------------------------------
-
-
-def back_dated_note(update: UpdateRecord) -> str | None:
-    """ "Back-dated: recorded 45 days after the date its evidence speaks for", or None."""
-    if not is_back_dated(update.evidence_date, update.recorded_at):
-        return None
-    late = days_late(update.evidence_date, update.recorded_at)
-    return (
-        f"Back-dated: recorded {late} days after the date its evidence speaks for "
-        f"(more than {BACK_DATED_AFTER_DAYS})."
-    )
