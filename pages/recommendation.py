@@ -43,6 +43,10 @@ with figures:
 st.subheader("Each organisation and its latest evidence")
 tables.show_latest_evidence(rows, updates, key="recommendation_organisations")
 
+st.subheader("Peer learning: forces that have implemented it")
+if not tables.show_peer_learning(rows, updates, key="recommendation_peer_learning"):
+    st.info("No force has reported this recommendation implemented yet, as of this date.")
+
 st.subheader("Target dates")
 st.caption(
     "Each organisation's revised target dates against the deadline, with the latest reason "
@@ -56,7 +60,3 @@ board.show_recommendation_slippage(
     ),
     key="recommendation_slippage",
 )
-
-st.subheader("Peer learning: forces that have implemented it")
-if not tables.show_peer_learning(rows, updates, key="recommendation_peer_learning"):
-    st.info("No force has reported this recommendation implemented yet, as of this date.")
