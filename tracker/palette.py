@@ -40,6 +40,7 @@ RAG_PATTERNS: dict[Rag, str] = {
     Rag.GREEN: "",
     Rag.COMPLETE: ".",
     Rag.NOT_APPLICABLE: "-",
+    Rag.NO_REPORT: "|",
 }
 # Government Analysis Function categorical palette, for charts that are not RAG.
 CHART_COLOURS: tuple[str, ...] = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
