@@ -30,7 +30,7 @@ except changes.ChangesError as exc:
 st.markdown(f"From **{long_date(since)}** to **{long_date(as_of)}**.")
 board.show_changes(found)
 
-st.subheader("Board meetings")
+st.header("Board meetings")
 if board.may_record_meetings():
     board.show_meeting_form(tracker)
 board.show_meetings(tracker)

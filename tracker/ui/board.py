@@ -296,7 +296,7 @@ def show_change_counts(found: changes.ChangeSet) -> None:
 
 def show_changes(found: changes.ChangeSet) -> None:
     show_change_counts(found)
-    st.subheader("What moved")
+    st.header("What moved")
     if found.movements:
         tables.show_table(
             movements_frame(found),
@@ -307,7 +307,7 @@ def show_changes(found: changes.ChangeSet) -> None:
         )
     else:
         st.info("No assignment moved between these dates.")
-    st.subheader("Updates recorded in between")
+    st.header("Updates recorded in between")
     if found.updates:
         back = sum(1 for u in found.updates if u.back_dated)
         if back:
@@ -324,7 +324,7 @@ def show_changes(found: changes.ChangeSet) -> None:
         )
     else:
         st.info("Nothing was recorded between these dates.")
-    st.subheader("Organisations that sent nothing in between")
+    st.header("Organisations that sent nothing in between")
     st.caption("Organisations with an assignment still open that recorded no update in between.")
     if found.silent:
         tables.show_table(silent_frame(found), key="changes_silent", rag_columns=(), height=400)

@@ -78,12 +78,19 @@ def show_summary(sentence: str, *, key: str) -> None:
 
 
 def show_table_alternative(
-    frame: pd.DataFrame, *, key: str, title: str, rag_columns: Sequence[str] = ("RAG",)
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    title: str,
+    rag_columns: Sequence[str] = ("RAG",),
+    note: str | None = None,
 ) -> None:
     """The chart's data as a plain HTML table, behind "Show as a table": unlike the canvas data
     grid, screen readers read it as a table. Every value in it is ours (counts, catalogue and
     organisation names, ratings), never typed by a user, so Streamlit's table may show it."""
     with st.container(key=f"{key}_as_table"), st.expander("Show as a table"):
+        if note:
+            st.markdown(escape_markdown(note))
         # Escaped all the same (st.table reads Markdown), so a name is only ever its letters.
         plain = frame.map(lambda v: escape_markdown(v) if isinstance(v, str) else v)
         st.table(style_rag_columns(plain, list(rag_columns)), hide_index=True, alt=title)
@@ -394,12 +401,13 @@ def force_matrix_summary(rows: Sequence[StatusRow]) -> str:
 
 
 def force_matrix_frame(rows: Sequence[StatusRow]) -> pd.DataFrame:
-    """One row a force, one column a recommendation, each cell the rating in words."""
+    """One row a force, one column a recommendation, each cell the rating's letter (the key is
+    above the table), so the table fits beside the matrix's panel."""
     cells = _matrix_cells(rows)
     codes = [c for _, c in sorted({(r.recommendation_number, r.recommendation) for r in cells})]
     by_force: dict[str, dict[str, str]] = defaultdict(dict)
     for r in cells:
-        by_force[r.organisation][r.recommendation] = RAG_LABELS[Rag(r.rag)]
+        by_force[r.organisation][r.recommendation] = RAG_SHORT[Rag(r.rag)]
     return pd.DataFrame(
         [
             {"Force": force, **{c: by_force[force].get(c, "") for c in codes}}
@@ -431,7 +439,10 @@ def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
         frame,
         key=MATRIX_KEY,
         title="Each force's rating on each recommendation for chief constables",
-        rag_columns=list(frame.columns[1:]),
+        rag_columns=(),
+        note="Key: "
+        + "; ".join(f"{RAG_SHORT[rag]} {RAG_LABELS[rag].lower()}" for rag in RAG_ORDER)
+        + ".",
     )
     points = event.selection.points if event is not None else []
     for point in points:

@@ -12,7 +12,7 @@ from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag
 
 _TAG_STYLE = (
     "display:inline-block;padding:2px 8px;margin:0 6px 4px 0;font-weight:700;"
-    "border-radius:2px;white-space:nowrap;color:{text};background:{tint}"
+    "border-radius:2px;max-width:100%;color:{text};background:{tint}"
 )
 
 

@@ -51,6 +51,14 @@ select:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
 [data-testid="stMainBlockContainer"] {{ padding-left: 1.5rem; padding-right: 1.5rem; }}
 /* Section headings are h2 (after the page's h1), sized as Streamlit's subheaders were. */
 [data-testid="stMain"] h2 {{ font-size: 1.5rem; padding-top: 1rem; }}
+/* Chart tables ("Show as a table") fit the page: headers and cells wrap rather than push the
+   page sideways. */
+[class*="_as_table"] [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
+[data-testid="stTableStyledTable"] {{ width: 100%; max-width: 100%; }}
+[data-testid="stTableStyledTable"] th, [data-testid="stTableStyledTable"] td {{
+  white-space: normal !important;
+  overflow-wrap: anywhere;
+}}
 /* The GOV.UK error summary: a red border, the heading, links to each field. */
 .st-key-error_summary {{
   border: 5px solid {ERROR_COLOUR};
