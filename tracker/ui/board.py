@@ -1,0 +1,158 @@
+"""The board summary at the top of the national overview: the answer in thirty seconds.
+
+Fits above the fold of a 1280×720 projector: the heading names the view (and says when it is
+filtered), four figures, the trend by RAG with the deadlines marked, and the forces ranked,
+each linking to its force page.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+
+import streamlit as st
+
+from tracker import moments
+from tracker.db import get_engine
+from tracker.reports.figures import board_trend_figure
+from tracker.services import board
+from tracker.services.board import BoardSummary, ForceRank
+from tracker.ui import data
+from tracker.ui.charts import PLOT_CONFIG
+from tracker.ui.format import long_date, uk_time
+from tracker.ui.navigation import show_page_link
+from tracker.ui.text import escape_markdown
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=data._FILTERS_HASH)
+def _summary(url: str, version: data.Version, view: board.BoardView) -> BoardSummary:
+    return board.summary_from(data._snapshot(url, version), view)
+
+
+def summary(tracker: data.Tracker, view: board.BoardView) -> BoardSummary:
+    """The board summary for this view (cached on the data version)."""
+    return _summary(tracker.url, tracker.version, view)
+
+
+def heading(summary: BoardSummary) -> str:
+    """ "England and Wales" or "South East — filtered": the view in the page heading."""
+    return summary.scope
+
+
+def dates_line(summary: BoardSummary) -> str:
+    view = summary.view
+    line = f"As of {long_date(view.as_of)}, compared with {long_date(view.since)}"
+    if view.known_on is not None:
+        line += f"; as known on {moments.describe_known_on(view.known_on)}"
+    return line + "."
+
+
+def implemented_figure(summary: BoardSummary) -> str:
+    return f"{summary.recommendations_implemented} of {summary.recommendations}"
+
+
+def overdue_figure(summary: BoardSummary) -> str:
+    return f"{summary.overdue:,} of {summary.due:,}"
+
+
+def overdue_delta(summary: BoardSummary) -> str:
+    change = summary.overdue_change
+    if change == 0:
+        return f"No change since {long_date(summary.view.since)}"
+    word = "more" if change > 0 else "fewer"
+    return f"{abs(change):,} {word} than on {long_date(summary.view.since)}"
+
+
+def last_return_figure(summary: BoardSummary) -> tuple[str, str]:
+    last = summary.last_return
+    if last is None:
+        return "None yet", "No update recorded by this date"
+    when = uk_time(last.recorded_at)
+    return long_date(when.date()), f"{last.organisation}, {last.recommendation}"
+
+
+def show_board_summary(summary: BoardSummary) -> None:
+    """The figures, the trend and the rankings, in one screen."""
+    with st.container(key="board_summary"):
+        figures = st.columns(4, gap="small")
+        figures[0].metric(
+            "Recommendations fully implemented",
+            implemented_figure(summary),
+            help="Every accountable organisation has implemented it (or it does not apply), "
+            "counted under the rule in force.",
+            border=True,
+        )
+        figures[1].metric(
+            "Assignments overdue",
+            overdue_figure(summary),
+            delta=overdue_delta(summary),
+            delta_color="inverse" if summary.overdue_change else "off",
+            help="Overdue, out of the assignments whose deadline has passed by the as-of date.",
+            border=True,
+        )
+        returned, who = last_return_figure(summary)
+        figures[2].metric("Last return", returned, help=who, border=True)
+        figures[3].metric(
+            "Assignments", f"{summary.assignments:,}", help="In this view", border=True
+        )
+        trend, ranks = st.columns([3, 2], gap="small")
+        with trend:
+            st.plotly_chart(
+                board_trend_figure(summary, height=290),
+                config=PLOT_CONFIG,
+                key="board_trend",
+            )
+        with ranks, st.container(key="force_rankings"):
+            show_rankings(summary)
+
+
+def _rank_line(prefix: str, value: Callable[[ForceRank], str]) -> Callable[[ForceRank], str]:
+    return lambda f: f"{prefix}{escape_markdown(f.organisation)}: {value(f)}"
+
+
+def _show_ranking(
+    title: str, forces: Sequence[ForceRank], describe: Callable[[ForceRank], str], key: str
+) -> None:
+    st.markdown(f"**{title}**")
+    if not forces:
+        st.caption("None in this view.")
+        return
+    with st.container(key=key):
+        for force in forces[:3]:
+            show_page_link("force", describe(force), org=force.organisation_id)
+
+
+def show_rankings(summary: BoardSummary) -> None:
+    """Three short rankings of the forces, each force a link to its page."""
+    _show_ranking(
+        "Most overdue",
+        summary.most_overdue,
+        _rank_line("", lambda f: f"{f.overdue} overdue"),
+        "rank_overdue",
+    )
+    _show_ranking(
+        "Lowest share implemented",
+        summary.lowest_implemented,
+        _rank_line("", lambda f: f"{f.share_implemented:.0f}%"),
+        "rank_implemented",
+    )
+    _show_ranking(
+        "Longest silent",
+        summary.longest_silent,
+        _rank_line("", lambda f: f"{f.days_silent:,} days"),
+        "rank_silent",
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=60)
+def _since_default(url: str, version: data.Version, as_of: date) -> tuple[date, str]:
+    return board.comparison_date(engine=get_engine(url), as_of=as_of)
+
+
+def since_default(tracker: data.Tracker, as_of: date) -> tuple[date, str]:
+    """The comparison date to open on (the last meeting), and where it comes from."""
+    return _since_default(tracker.url, tracker.version, as_of)
+
+
+def known_on_words(known_on: datetime | None) -> str:
+    if known_on is None:
+        return "Everything recorded so far counts."
+    return f"Only what was recorded by {moments.describe_known_on(known_on)} counts."
