@@ -32,7 +32,7 @@ class BoardView:
     as_of: date
     since: date
     known_on: datetime | None = None
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True)
