@@ -105,7 +105,8 @@ def change_kinds(
     """
     kinds: list[ChangeKind] = []
     new_latest = after.last_update_id != before.last_update_id
-    if before.never_reported and not after.never_reported:
+    first_report = before.never_reported and not after.never_reported
+    if first_report:
         kinds.append(ChangeKind.FIRST_REPORT)
     implemented = after.status == Status.IMPLEMENTED and before.status != Status.IMPLEMENTED
     if implemented:
@@ -131,7 +132,7 @@ def change_kinds(
         kinds.append(ChangeKind.NO_LONGER_OVERDUE)
     if target_after is not None and target_after != target_before:
         kinds.append(ChangeKind.TARGET_REVISED)
-    if after.status != before.status and not (implemented or reopened):
+    if after.status != before.status and not (implemented or reopened or first_report):
         kinds.append(ChangeKind.STATUS_CHANGED)
     explained = {
         ChangeKind.NEWLY_IMPLEMENTED,
@@ -261,7 +262,9 @@ set). Each assignment whose picture differs gets one row listing every kind of c
 applies: *first report*, *newly implemented*, *claim accepted*, *new claim awaiting review*, \
 *claim returned*, *reopened* (was implemented or not applicable, no longer), *newly overdue*, \
 *no longer overdue* and *target date revised*; *status changed* and *rating changed* are \
-listed only when none of these already says it. An update that repeats the same status is not \
+listed only when none of these already says it (a first report, newly implemented or reopened \
+says the status changed; newly implemented, reopened, newly overdue, no longer overdue or a \
+status change says the rating changed). An update that repeats the same status is not \
 a change, but it is listed among the updates recorded in between. An organisation is *silent* \
 when it has an open assignment as of the as-of date and recorded nothing in between. The \
 default since date is the last meeting recorded before the as-of date.

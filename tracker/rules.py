@@ -421,7 +421,8 @@ reported on it at all. Nobody has said it is on track, so it is not rated green.
 **Roll-ups.** A recommendation, region, force or owner group is rated by its worst assignment: \
 any red makes it red, then any amber, then any assignment with no report yet, then any green; \
 it is blue only when every applicable assignment is implemented. The counts beside each \
-roll-up show how many assignments are in each rating. Percentage implemented leaves out assignments marked not applicable.
+roll-up show how many assignments are in each rating. Percentage implemented leaves out \
+assignments marked not applicable.
 """
 
 

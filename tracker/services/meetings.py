@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
-from tracker import store, store_meetings
+from tracker import store, store_board
 from tracker.db import read_session, write_session
 from tracker.services import audit as audit_trail
 from tracker.services.access import Action, Actor, authorise
-from tracker.store_meetings import MeetingInfo
+from tracker.store_board import MeetingInfo
 from tracker.text import MAX_NAME, TextError, clean_text
 
 __all__ = ["MeetingInfo", "MeetingRefusedError", "add_meeting", "last_meeting", "list_meetings"]
@@ -58,11 +58,11 @@ def add_meeting(
             f"Meeting date: {held_on:%-d %B %Y} is more than a year ahead; check the year."
         )
     with write_session(engine) as session:
-        if store_meetings.find_meeting(session=session, board=name, held_on=held_on):
+        if store_board.find_meeting(session=session, board=name, held_on=held_on):
             raise MeetingRefusedError(
                 f"{name}'s meeting on {held_on:%-d %B %Y} is already recorded."
             )
-        meeting = store_meetings.append_meeting(
+        meeting = store_board.append_meeting(
             session=session,
             board=name,
             held_on=held_on,
@@ -87,7 +87,7 @@ def list_meetings(
 ) -> list[MeetingInfo]:
     """Recorded meetings, most recent first (of one board, and before a date, if given)."""
     with read_session(engine) as session:
-        return store_meetings.meetings(session=session, board=board, before=before)
+        return store_board.meetings(session=session, board=board, before=before)
 
 
 def last_meeting(*, engine: Engine, before: date, board: str | None = None) -> MeetingInfo | None:
