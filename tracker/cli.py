@@ -801,6 +801,9 @@ from tracker import cli_board  # noqa: E402
 
 app.add_typer(cli_board.meetings_app, name="meetings")
 app.command("changes")(cli_board.changes_command)
+from tracker import cli_report  # noqa: E402
+
+app.command("report")(cli_report.report_command)
 
 if __name__ == "__main__":
     app()

@@ -9,27 +9,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from tracker import moments, rules, store
 from tracker.catalogue import OWNER_LABELS, Owner
+from tracker.movement import ChangeKind
 from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag, Status
 from tracker.services import board, progress
 from tracker.services.board import BoardSummary, BoardView
+from tracker.services.changes import ChangeSet
 from tracker.services.progress import Snapshot, StatusRow
-
-
-@dataclass(frozen=True)
-class Change:
-    """One assignment whose state differs between the since date and the as-of date."""
-
-    recommendation: str
-    recommendation_number: int
-    organisation: str
-    from_status: str
-    to_status: str
-    from_rag: str
-    to_rag: str
-    change: str  # newly_overdue, newly_implemented, reopened, first_report, status_changed
 
 
 @dataclass(frozen=True)
@@ -72,86 +61,15 @@ class PackContent:
     recommendations: tuple[store.RecommendationInfo, ...]
     by_recommendation: tuple[GroupCounts, ...]
     by_owner: tuple[GroupCounts, ...]
-    changes: tuple[Change, ...]
-    updates: tuple[store.UpdateRecord, ...]  # recorded between the two dates (as known on)
-    silent: tuple[str, ...]  # organisations in view that recorded nothing in between
+    # What moved between the two dates (None when the since date is not before the as-of date).
+    changes: ChangeSet | None
+    narratives: dict[int, str]  # what each update in between said, by update id
     overdue: tuple[StatusRow, ...]
     slipped: tuple[Slip, ...]
 
     @property
     def claims_rule(self) -> str:
         return self.summary.claims_rule
-
-
-def change_kind(before: StatusRow, after: StatusRow) -> str | None:
-    """How an assignment moved between the two dates, or None if it did not."""
-    if (before.status, before.rag, before.overdue) == (after.status, after.rag, after.overdue):
-        return None
-    done = Status.IMPLEMENTED.value
-    if after.status == done and before.status != done:
-        return "newly_implemented"
-    if before.status == done and after.status != done:
-        return "reopened"
-    if after.overdue and not before.overdue:
-        return "newly_overdue"
-    if before.last_update is None and after.last_update is not None:
-        return "first_report"
-    if before.status != after.status:
-        return "status_changed"
-    return "rating_changed"
-
-
-CHANGE_LABELS: dict[str, str] = {
-    "newly_implemented": "Newly implemented",
-    "reopened": "Reopened",
-    "newly_overdue": "Newly overdue",
-    "first_report": "First report",
-    "status_changed": "Status changed",
-    "rating_changed": "Rating changed",
-}
-
-
-def changes_between(before: Sequence[StatusRow], after: Sequence[StatusRow]) -> list[Change]:
-    earlier = {r.assignment_id: r for r in before}
-    found = []
-    for row in after:
-        old = earlier.get(row.assignment_id)
-        if old is None:
-            continue
-        kind = change_kind(old, row)
-        if kind is None:
-            continue
-        found.append(
-            Change(
-                recommendation=row.recommendation,
-                recommendation_number=row.recommendation_number,
-                organisation=row.organisation,
-                from_status=old.status,
-                to_status=row.status,
-                from_rag=old.rag,
-                to_rag=row.rag,
-                change=kind,
-            )
-        )
-    return sorted(found, key=lambda c: (c.recommendation_number, c.organisation))
-
-
-def updates_between(
-    history: Sequence[store.UpdateRecord], rows: Sequence[StatusRow], *, view: BoardView
-) -> list[store.UpdateRecord]:
-    """Updates recorded after the since date and by the end of the as-of date (and by the
-    known-on moment), for the assignments in view; the latest first."""
-    start = moments.end_of_uk_day(view.since)
-    end = moments.end_of_uk_day(view.as_of)
-    if view.known_on is not None:
-        end = min(end, rules.utc_moment(view.known_on))
-    in_view = {r.assignment_id for r in rows}
-    found = [
-        u
-        for u in history
-        if u.assignment_id in in_view and start < rules.utc_moment(u.recorded_at) <= end
-    ]
-    return sorted(found, key=lambda u: (rules.utc_moment(u.recorded_at), u.id), reverse=True)
 
 
 def slipped(rows: Sequence[StatusRow]) -> list[Slip]:
@@ -189,6 +107,7 @@ def build(
     recommendations: Sequence[store.RecommendationInfo],
     generated_at: datetime,
     generated_by: str,
+    changes: ChangeSet | None,
     history: Sequence[store.UpdateRecord] = (),
     limits: rules.Thresholds | None = None,
 ) -> PackContent:
@@ -196,9 +115,6 @@ def build(
     summary = board.summary_from(snapshot, view, limits=limits)
     rows = progress.status_rows_from(
         snapshot, as_of=view.as_of, filters=view.filters, limits=limits, known_on=view.known_on
-    )
-    before = progress.status_rows_from(
-        snapshot, as_of=view.since, filters=view.filters, limits=limits, known_on=view.known_on
     )
     in_view = {r.recommendation for r in rows}
     recs = tuple(r for r in recommendations if r.code in in_view)
@@ -211,7 +127,7 @@ def build(
         for owner in Owner
         if any(r.owner == owner.value for r in rows)
     )
-    between = updates_between(history, rows, view=view)
+    wanted = {u.update_id for u in changes.updates} if changes else set()
     return PackContent(
         report=snapshot.report,
         view=view,
@@ -224,9 +140,8 @@ def build(
         recommendations=recs,
         by_recommendation=by_rec,
         by_owner=by_owner,
-        changes=tuple(changes_between(before, rows)),
-        updates=tuple(between),
-        silent=tuple(sorted({r.organisation for r in rows} - {u.organisation for u in between})),
+        changes=changes,
+        narratives={u.id: excerpt(u) for u in history if u.id in wanted},
         overdue=tuple(progress.overdue_rows(rows)),
         slipped=tuple(slipped(rows)),
     )
@@ -275,6 +190,32 @@ def excerpt(update: store.UpdateRecord) -> str:
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1].rstrip() + "…"
 
 
-def recorded_text(update: store.UpdateRecord) -> str:
-    moment = rules.utc_moment(update.recorded_at).astimezone(moments.UK_TIME)
+def recorded_text(recorded_at: datetime) -> str:
+    moment = rules.utc_moment(recorded_at).astimezone(moments.UK_TIME)
     return f"{long_date(moment.date())} {moment:%H:%M}"
+
+
+def change_label(kinds: Sequence[str]) -> str:
+    """ "Newly overdue; target revised": the kinds of one movement in words."""
+    return "; ".join(ChangeKind(k).label for k in kinds)
+
+
+def matrix(pack: PackContent) -> dict[str, Any]:
+    """Forces down, chief-constable recommendations across, each cell a rating."""
+    cells = {
+        (r.organisation, r.recommendation): r.rag
+        for r in pack.rows
+        if r.owner == Owner.CHIEF_CONSTABLES.value and r.organisation_kind == "force"
+    }
+    numbers = {r.recommendation: r.recommendation_number for r in pack.rows}
+    return {
+        "forces": sorted({force for force, _ in cells}),
+        "codes": sorted({code for _, code in cells}, key=lambda c: numbers[c]),
+        "cells": cells,
+    }
+
+
+def generated_line(pack: PackContent) -> str:
+    """When (UK time) and by whom the pack was made: the cover's one wall-clock value."""
+    moment = rules.utc_moment(pack.generated_at).astimezone(moments.UK_TIME)
+    return f"{long_date(moment.date())} at {moment:%H:%M} (UK time) by {pack.generated_by}"

@@ -8,15 +8,14 @@ Jinja2 with autoescaping on, so a narrative or a name that holds markup is shown
 import asyncio
 import base64
 from collections.abc import Sequence
-from datetime import datetime
 from importlib import resources
-from typing import Any
 
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from tracker.catalogue import OWNER_LABELS, Owner
+from tracker.moments import UK_TIME
 from tracker.palette import RAG_COLOURS
 from tracker.reports import content as words
 from tracker.reports.content import PackContent
@@ -64,23 +63,6 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _matrix(pack: PackContent) -> dict[str, Any]:
-    cells = {
-        (r.organisation, r.recommendation): r.rag
-        for r in pack.rows
-        if r.owner == Owner.CHIEF_CONSTABLES.value and r.organisation_kind == "force"
-    }
-    forces = sorted({force for force, _ in cells})
-    numbers = {r.recommendation: r.recommendation_number for r in pack.rows}
-    codes = sorted({code for _, code in cells}, key=lambda c: numbers[c])
-    return {"forces": forces, "codes": codes, "cells": cells}
-
-
-def generated_line(pack: PackContent) -> str:
-    moment = pack.generated_at.astimezone(words.moments.UK_TIME)
-    return f"{words.long_date(moment.date())} at {moment:%H:%M} (UK time) by {pack.generated_by}"
-
-
 def chart_figures(pack: PackContent) -> dict[str, tuple[go.Figure, int, int]]:
     # The dashboard's figure for RAG by recommendation (imported here: it lives with the
     # dashboard's charts).
@@ -120,12 +102,12 @@ def html(pack: PackContent, charts: dict[str, bytes]) -> str:
         scope=pack.scope,
         filters_text=pack.filters_text,
         known_on=words.known_on_text(pack.view),
-        generated=generated_line(pack),
+        generated=words.generated_line(pack),
         claims_rule=pack.claims_rule,
         summary=pack.summary,
         overdue_change=overdue_change,
         last_return={
-            "when": words.long_date(last.recorded_at.astimezone(words.moments.UK_TIME).date())
+            "when": words.long_date(last.recorded_at.astimezone(UK_TIME).date())
             if last
             else "None yet",
             "who": f"{last.organisation}, {last.recommendation}" if last else "",
@@ -136,18 +118,16 @@ def html(pack: PackContent, charts: dict[str, bytes]) -> str:
         by_owner=pack.by_owner,
         by_recommendation=pack.by_recommendation,
         verified={r.code: r.verified for r in pack.recommendations},
-        matrix=_matrix(pack),
+        matrix=words.matrix(pack),
         changes=pack.changes,
-        updates=pack.updates,
-        silent=pack.silent,
+        narratives=pack.narratives,
         recorded=words.recorded_text,
-        excerpt=words.excerpt,
         overdue=pack.overdue,
         slipped=pack.slipped,
         recommendations=pack.recommendations,
         long_date=words.long_date,
         status_label=words.status_label,
-        change_label=lambda kind: words.CHANGE_LABELS.get(kind, kind),
+        change_label=words.change_label,
         owner_label=lambda owner: OWNER_LABELS[Owner(owner)],
         provenance=words.provenance,
         tag=tag,
@@ -168,9 +148,3 @@ def pdf_bytes(pack: PackContent) -> bytes:
         stylesheets=[stylesheet], identifier=b"oscae-board-pack", uncompressed_pdf=False
     )
     return result
-
-
-def generated_at_now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

@@ -102,6 +102,15 @@ class BoardSummary:
         return self.overdue - self.overdue_at_since
 
 
+def since_moment(view: BoardView) -> datetime:
+    """The moment the since date's picture is read at: the end of that day, or the known-on
+    moment if that is earlier."""
+    end = moments.end_of_uk_day(view.since)
+    if view.known_on is not None and utc_moment(view.known_on) < utc_moment(end):
+        return view.known_on
+    return end
+
+
 def default_since(as_of: date) -> date:
     """The comparison date when no meeting is recorded: the same day a month earlier."""
     year, month = (as_of.year, as_of.month - 1) if as_of.month > 1 else (as_of.year - 1, 12)
@@ -223,8 +232,10 @@ def summary_from(
     rows = progress.status_rows_from(
         snapshot, as_of=view.as_of, filters=view.filters, limits=limits, known_on=view.known_on
     )
+    # The since picture as the record stood at the end of that day: what a board saw then
+    # (the same reading `tracker changes` makes).
     before = progress.status_rows_from(
-        snapshot, as_of=view.since, filters=view.filters, limits=limits, known_on=view.known_on
+        snapshot, as_of=view.since, filters=view.filters, limits=limits, known_on=since_moment(view)
     )
     words = describe_filters(view.filters, snapshot)
     forces = rank_forces(rows, as_of=view.as_of, published=snapshot.report.published)
