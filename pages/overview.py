@@ -5,7 +5,7 @@ import streamlit as st
 
 from tracker.services import progress
 from tracker.services.board import BoardView
-from tracker.ui import board, charts, controls, data, messages, pack, panels, tables
+from tracker.ui import board, board_pack, charts, controls, data, messages, panels, tables
 from tracker.ui.text import escape_markdown
 
 tracker = data.connect()
@@ -33,7 +33,7 @@ if not rows:
     st.stop()
 
 board.show_board_summary(summary)
-pack.show_pack_downloads(tracker, summary)
+board_pack.show_pack_downloads(tracker, summary)
 
 st.subheader("Headline figures")
 panels.show_headline_metrics(

@@ -803,7 +803,7 @@ app.add_typer(cli_board.meetings_app, name="meetings")
 app.command("changes")(cli_board.changes_command)
 from tracker import cli_report  # noqa: E402
 
-app.command("report")(cli_report.report_command)
+app.command("report")(cli_report.report_command)  # type: ignore[has-type]
 
 if __name__ == "__main__":
     app()

@@ -64,7 +64,7 @@ def _write_context(ws: Worksheet, pack: PackContent, title: str) -> int:
         (f"Filters: {pack.filters_text}. {pack.claims_rule}", None),
     ]
     for row, (text, font) in enumerate(lines, start=1):
-        cell = ws.cell(row=row, column=1, value=safe_cell(text))
+        cell = ws.cell(row=row, column=1, value=str(safe_cell(text)))
         cell.data_type = "s"
         if font is not None:
             cell.font = font
@@ -76,28 +76,28 @@ def _write_table(
 ) -> None:
     header = _write_context(ws, pack, title)
     for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=header, column=index, value=safe_cell(column.title))
+        cell = ws.cell(row=header, column=index, value=str(safe_cell(column.title)))
         cell.font = HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(index)].width = min(column.width, MAX_WIDTH)
     for offset, item in enumerate(items, start=1):
         for index, column in enumerate(columns, start=1):
             raw = column.value(item)
-            cell = ws.cell(row=header + offset, column=index)
+            target = ws.cell(row=header + offset, column=index)
             if column.rag and isinstance(raw, str) and raw:
                 text, tint = RAG_COLOURS[Rag(raw)]
-                cell.value = rag_text(raw)
-                cell.fill = PatternFill("solid", fgColor=tint.lstrip("#"))
-                cell.font = Font(bold=True, color=text.lstrip("#"))
+                target.value = rag_text(raw)
+                target.fill = PatternFill("solid", fgColor=tint.lstrip("#"))
+                target.font = Font(bold=True, color=text.lstrip("#"))
             else:
-                cell.value = _cell_value(raw)  # type: ignore[assignment]
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # openpyxl would otherwise read "=..." as a formula
-            elif isinstance(cell.value, date | datetime):
-                cell.number_format = (
-                    "d mmmm yyyy hh:mm" if isinstance(cell.value, datetime) else "d mmmm yyyy"
+                target.value = _cell_value(raw)  # type: ignore[assignment]
+            if isinstance(target.value, str):
+                target.data_type = "s"  # openpyxl would otherwise read "=..." as a formula
+            elif isinstance(target.value, date | datetime):
+                target.number_format = (
+                    "d mmmm yyyy hh:mm" if isinstance(target.value, datetime) else "d mmmm yyyy"
                 )
-    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    ws.freeze_panes = f"A{header + 1}"
     last = header + max(len(items), 1)
     ws.auto_filter.ref = f"A{header}:{get_column_letter(len(columns))}{last}"
 
@@ -166,12 +166,21 @@ def _summary(ws: Worksheet, pack: PackContent) -> None:
     )
 
 
+def _count_of(rag: str) -> Callable[[Any], object]:
+    return lambda point: point.counts.get(rag, 0)
+
+
+def _group_count_of(rag: str) -> Callable[[Any], object]:
+    return lambda item: item[1].counts.get(rag, 0)
+
+
+def _cell_of(cells: dict[tuple[str, str], str], code: str) -> Callable[[Any], object]:
+    return lambda force: cells.get((force, code), "")
+
+
 def _trend(ws: Worksheet, pack: PackContent) -> None:
     columns = [Column("Month end", 16, lambda p: p.as_of)]
-    columns += [
-        Column(rag_text(rag.value), 16, lambda p, rag=rag: p.counts.get(rag.value, 0))
-        for rag in RAG_ORDER
-    ]
+    columns += [Column(rag_text(rag.value), 16, _count_of(rag.value)) for rag in RAG_ORDER]
     columns.append(Column("Deadlines on or before", 30, lambda p: _deadlines_by(pack, p.as_of)))
     _write_table(ws, pack, "Assignments by rating at each month end", columns, pack.summary.trend)
 
@@ -192,10 +201,7 @@ def _groups(ws: Worksheet, pack: PackContent) -> None:
         Column("Wording confirmed", 12, lambda g: verified.get(g[1].key, "")),
         Column("Overall rating", 22, lambda g: g[1].rag, rag=True),
     ]
-    columns += [
-        Column(rag_text(rag.value), 14, lambda g, rag=rag: g[1].counts.get(rag.value, 0))
-        for rag in RAG_ORDER
-    ]
+    columns += [Column(rag_text(rag.value), 14, _group_count_of(rag.value)) for rag in RAG_ORDER]
     columns.append(Column("Total", 10, lambda g: g[1].total))
     items = [("Owner group", g) for g in pack.by_owner]
     items += [(g.key, g) for g in pack.by_recommendation]
@@ -205,10 +211,7 @@ def _groups(ws: Worksheet, pack: PackContent) -> None:
 def _matrix(ws: Worksheet, pack: PackContent) -> None:
     grid = words.matrix(pack)
     columns = [Column("Force", 34, lambda force: force)]
-    columns += [
-        Column(code, 20, lambda force, code=code: grid["cells"].get((force, code), ""), rag=True)
-        for code in grid["codes"]
-    ]
+    columns += [Column(code, 20, _cell_of(grid["cells"], code), rag=True) for code in grid["codes"]]
     _write_table(
         ws, pack, "Forces and the recommendations for chief constables", columns, grid["forces"]
     )
