@@ -796,14 +796,16 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
-# The board's commands live in their own module (which imports the helpers above).
-from tracker import cli_board  # noqa: E402
-
-app.add_typer(cli_board.meetings_app, name="meetings")
-app.command("changes")(cli_board.changes_command)
-from tracker import cli_report  # noqa: E402
-
-app.command("report")(cli_report.report_command)  # type: ignore[has-type]
-
+# The board's commands live in their own modules (which import the helpers above).
 if __name__ == "__main__":
-    app()
+    # `python -m tracker.cli`: run the importable module's app, on which those modules register
+    # (importing them from here would import this file a second time, half made).
+    from tracker.cli import app as registered
+
+    registered()
+else:
+    from tracker import cli_board, cli_report
+
+    app.add_typer(cli_board.meetings_app, name="meetings")
+    app.command("changes")(cli_board.changes_command)
+    app.command("report")(cli_report.report_command)  # type: ignore[has-type]
