@@ -15,23 +15,11 @@ from tracker import moments, rules, store
 from tracker.catalogue import OWNER_LABELS, Owner
 from tracker.movement import ChangeKind
 from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag, Status
-from tracker.services import board, progress
+from tracker.services import board, progress, slippage
 from tracker.services.board import BoardSummary, BoardView
 from tracker.services.changes import ChangeSet
 from tracker.services.progress import Snapshot, StatusRow
-
-
-@dataclass(frozen=True)
-class Slip:
-    """An assignment whose target date has moved past its deadline."""
-
-    recommendation: str
-    recommendation_number: int
-    organisation: str
-    deadline: date | None
-    revised_target_date: date
-    days_slipped: int
-    status: str
+from tracker.services.slippage import AssignmentSlip, RecommendationSlip
 
 
 @dataclass(frozen=True)
@@ -65,29 +53,12 @@ class PackContent:
     changes: ChangeSet | None
     narratives: dict[int, str]  # what each update in between said, by update id
     overdue: tuple[StatusRow, ...]
-    slipped: tuple[Slip, ...]
+    slipped: tuple[AssignmentSlip, ...]  # assignments whose target date moved, most first
+    slipped_by_recommendation: tuple[RecommendationSlip, ...]
 
     @property
     def claims_rule(self) -> str:
         return self.summary.claims_rule
-
-
-def slipped(rows: Sequence[StatusRow]) -> list[Slip]:
-    found = [
-        Slip(
-            recommendation=r.recommendation,
-            recommendation_number=r.recommendation_number,
-            organisation=r.organisation,
-            deadline=r.deadline,
-            revised_target_date=r.revised_target_date,
-            days_slipped=(r.revised_target_date - r.deadline).days if r.deadline else 0,
-            status=r.status,
-        )
-        for r in rows
-        if r.revised_target_date is not None
-        and (r.deadline is None or r.revised_target_date > r.deadline)
-    ]
-    return sorted(found, key=lambda s: (-s.days_slipped, s.recommendation_number, s.organisation))
 
 
 def _group(rows: Sequence[StatusRow], key: str, label: str) -> GroupCounts:
@@ -108,6 +79,7 @@ def build(
     generated_at: datetime,
     generated_by: str,
     changes: ChangeSet | None,
+    slips: Sequence[AssignmentSlip] = (),
     history: Sequence[store.UpdateRecord] = (),
     limits: rules.Thresholds | None = None,
 ) -> PackContent:
@@ -143,7 +115,15 @@ def build(
         changes=changes,
         narratives={u.id: excerpt(u) for u in history if u.id in wanted},
         overdue=tuple(progress.overdue_rows(rows)),
-        slipped=tuple(slipped(rows)),
+        slipped=tuple(
+            sorted(
+                (s for s in slips if s.revision_count),
+                key=lambda s: (-(s.days_slipped or 0), s.recommendation_number, s.organisation),
+            )
+        ),
+        slipped_by_recommendation=tuple(
+            r for r in slippage.by_recommendation(slips) if r.rollup.revised
+        ),
     )
 
 

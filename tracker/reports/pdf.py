@@ -124,6 +124,7 @@ def html(pack: PackContent, charts: dict[str, bytes]) -> str:
         recorded=words.recorded_text,
         overdue=pack.overdue,
         slipped=pack.slipped,
+        slipped_by_recommendation=pack.slipped_by_recommendation,
         recommendations=pack.recommendations,
         long_date=words.long_date,
         status_label=words.status_label,

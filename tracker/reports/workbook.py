@@ -282,16 +282,38 @@ def _slipped(ws: Worksheet, pack: PackContent) -> None:
     _write_table(
         ws,
         pack,
-        "Slipped dates",
+        "Slipped dates: each assignment whose target moved",
         [
             Column("Recommendation", 14, lambda s: s.recommendation),
             Column("Organisation", 34, lambda s: s.organisation),
-            Column("Deadline", 16, lambda s: s.deadline),
-            Column("Current target", 16, lambda s: s.revised_target_date),
+            Column("Deadline", 16, lambda s: s.deadline or "No fixed date"),
+            Column("Current target", 16, lambda s: s.current_target),
             Column("Days slipped", 12, lambda s: s.days_slipped),
-            Column("Status", 16, lambda s: words.status_label(s.status)),
+            Column("Revisions", 10, lambda s: s.revision_count),
+            Column("Keeps moving", 12, lambda s: s.keeps_moving),
+            Column("Latest reason", 50, lambda s: s.latest_reason or ""),
+            Column("Given by", 24, lambda s: s.revisions[-1].recorded_by if s.revisions else ""),
         ],
         pack.slipped,
+    )
+
+
+def _slipped_by_recommendation(ws: Worksheet, pack: PackContent) -> None:
+    _write_table(
+        ws,
+        pack,
+        "Slipped dates by recommendation",
+        [
+            Column("Recommendation", 14, lambda r: r.recommendation),
+            Column("Title", 40, lambda r: r.recommendation_title),
+            Column("Deadline", 16, lambda r: r.deadline or "No fixed date"),
+            Column("Assignments", 12, lambda r: r.rollup.assignments),
+            Column("Revised", 10, lambda r: r.rollup.revised),
+            Column("Revisions", 10, lambda r: r.rollup.revisions),
+            Column("Longest slip (days)", 14, lambda r: r.rollup.max_days_slipped),
+            Column("Dates keep moving", 14, lambda r: r.rollup.dates_keep_moving),
+        ],
+        pack.slipped_by_recommendation,
     )
 
 
@@ -325,6 +347,7 @@ SHEETS: tuple[tuple[str, Callable[[Worksheet, PackContent], None]], ...] = (
     ("Updates in between", _updates),
     ("Overdue", _overdue),
     ("Slipped dates", _slipped),
+    ("Slipped by recommendation", _slipped_by_recommendation),
     ("Recommendations", _recommendations),
 )
 

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from tracker.reports import content
 from tracker.reports.content import PackContent
 from tracker.services import audit as audit_trail
-from tracker.services import changes, progress
+from tracker.services import changes, progress, slippage
 from tracker.services.access import Action, Actor, authorise
 from tracker.services.board import BoardView
 
@@ -40,6 +40,9 @@ def board_pack(
         generated_at=generated_at or datetime.now(UTC),
         generated_by=actor.display_name,
         changes=change_set,
+        slips=slippage.slippage(
+            engine=engine, as_of=view.as_of, known_on=view.known_on, filters=view.filters
+        ),
         history=progress.update_history(engine=engine) if change_set else (),
     )
 
