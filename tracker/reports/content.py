@@ -148,8 +148,16 @@ def status_label(status: str) -> str:
 
 def known_on_text(view: BoardView) -> str:
     if view.known_on is None:
-        return "Everything recorded when the pack was made"
-    return f"As recorded by {moments.describe_known_on(view.known_on)}"
+        return "Everything recorded so far"
+    return f"As recorded by {moments.describe_known_on(view.known_on)} (UK time)"
+
+
+def reproduce_hint(view: BoardView) -> str:
+    """The option that makes this pack again, exactly, later."""
+    if view.known_on is None:
+        return ""
+    local = rules.utc_moment(view.known_on).astimezone(moments.UK_TIME)
+    return f"--known-on {local:%Y-%m-%dT%H:%M:%S}"
 
 
 def provenance(info: store.RecommendationInfo) -> str:

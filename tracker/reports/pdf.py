@@ -102,6 +102,7 @@ def html(pack: PackContent, charts: dict[str, bytes]) -> str:
         scope=pack.scope,
         filters_text=pack.filters_text,
         known_on=words.known_on_text(pack.view),
+        reproduce=words.reproduce_hint(pack.view),
         generated=words.generated_line(pack),
         claims_rule=pack.claims_rule,
         summary=pack.summary,
@@ -145,7 +146,5 @@ def pdf_bytes(pack: PackContent) -> bytes:
     stylesheet = CSS(string=(TEMPLATES / "pack.css").read_text(encoding="utf-8"))
     document = HTML(string=html(pack, images), base_url=str(TEMPLATES))
     # A fixed identifier and no creation date: the same content gives the same file.
-    result: bytes = document.write_pdf(
-        stylesheets=[stylesheet], identifier=b"oscae-board-pack", uncompressed_pdf=False
-    )
+    result: bytes = document.write_pdf(stylesheets=[stylesheet], pdf_identifier=b"oscae-board-pack")
     return result

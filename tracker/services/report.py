@@ -1,5 +1,6 @@
 """The board pack as a use case: check the reader, gather the content, note it on the trail."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -11,6 +12,8 @@ from tracker.services import changes, progress, slippage
 from tracker.services.access import Action, Actor, authorise
 from tracker.services.board import BoardView
 
+__all__ = ["PackContent", "board_pack", "record_generated"]
+
 
 def board_pack(
     *, engine: Engine, actor: Actor, view: BoardView, generated_at: datetime | None = None
@@ -18,9 +21,15 @@ def board_pack(
     """Everything a board pack shows for one view, for someone allowed to read the tracker.
 
     ``generated_at`` is the one wall-clock value (the cover's "generated" line); pass it to
-    make the pack entirely deterministic.
+    make the pack entirely deterministic. Without a known-on moment the record is read as it
+    stands at ``generated_at``, which the cover names so the pack can be made again.
     """
     authorise(engine=engine, actor=actor, action=Action.READ)
+    generated_at = (generated_at or datetime.now(UTC)).replace(microsecond=0)
+    if view.known_on is None:
+        # Read the record as it stands now, and say so: the same pack can be made again later
+        # with this moment as --known-on.
+        view = replace(view, known_on=generated_at)
     snapshot = progress.load_snapshot(engine=engine)
     change_set = (
         changes.changes_between(
@@ -37,7 +46,7 @@ def board_pack(
         snapshot,
         view=view,
         recommendations=progress.recommendations(engine=engine),
-        generated_at=generated_at or datetime.now(UTC),
+        generated_at=generated_at,
         generated_by=actor.display_name,
         changes=change_set,
         slips=slippage.slippage(
