@@ -18,7 +18,6 @@ from tracker.services.board import BoardSummary, ForceRank
 from tracker.ui import data
 from tracker.ui.charts import PLOT_CONFIG
 from tracker.ui.format import long_date, uk_time
-from tracker.ui.navigation import show_page_link
 from tracker.ui.text import escape_markdown
 
 
@@ -54,11 +53,11 @@ def overdue_figure(summary: BoardSummary) -> str:
 
 
 def overdue_delta(summary: BoardSummary) -> str:
+    """ "-12 since 31 December 2024": signed, so the arrow points the way the figure moved."""
     change = summary.overdue_change
     if change == 0:
         return f"No change since {long_date(summary.view.since)}"
-    word = "more" if change > 0 else "fewer"
-    return f"{abs(change):,} {word} than on {long_date(summary.view.since)}"
+    return f"{change:+,} since {long_date(summary.view.since)}"
 
 
 def last_return_figure(summary: BoardSummary) -> tuple[str, str]:
@@ -66,13 +65,13 @@ def last_return_figure(summary: BoardSummary) -> tuple[str, str]:
     if last is None:
         return "None yet", "No update recorded by this date"
     when = uk_time(last.recorded_at)
-    return long_date(when.date()), f"{last.organisation}, {last.recommendation}"
+    return long_date(when.date()), f"From {last.organisation}, on {last.recommendation}"
 
 
 def show_board_summary(summary: BoardSummary) -> None:
     """The figures, the trend and the rankings, in one screen."""
     with st.container(key="board_summary"):
-        figures = st.columns(4, gap="small")
+        figures = st.columns(3, gap="small")
         figures[0].metric(
             "Recommendations fully implemented",
             implemented_figure(summary),
@@ -85,18 +84,16 @@ def show_board_summary(summary: BoardSummary) -> None:
             overdue_figure(summary),
             delta=overdue_delta(summary),
             delta_color="inverse" if summary.overdue_change else "off",
-            help="Overdue, out of the assignments whose deadline has passed by the as-of date.",
+            help="Overdue, out of the assignments whose deadline has passed by the as-of date "
+            f"({summary.assignments:,} assignments in this view).",
             border=True,
         )
         returned, who = last_return_figure(summary)
-        figures[2].metric("Last return", returned, help=who, border=True)
-        figures[3].metric(
-            "Assignments", f"{summary.assignments:,}", help="In this view", border=True
-        )
+        figures[2].metric("Last return", returned, delta=who, delta_color="off", border=True)
         trend, ranks = st.columns([3, 2], gap="small")
         with trend:
             st.plotly_chart(
-                board_trend_figure(summary, height=290),
+                board_trend_figure(summary, height=270),
                 config=PLOT_CONFIG,
                 key="board_trend",
             )
@@ -104,42 +101,25 @@ def show_board_summary(summary: BoardSummary) -> None:
             show_rankings(summary)
 
 
-def _rank_line(prefix: str, value: Callable[[ForceRank], str]) -> Callable[[ForceRank], str]:
-    return lambda f: f"{prefix}{escape_markdown(f.organisation)}: {value(f)}"
+def _force_link(force: ForceRank, value: str) -> str:
+    # Force ids are slugs (letters, digits, underscores); names are shown as text.
+    return f"[{escape_markdown(force.organisation)}](./force?org={force.organisation_id}): {value}"
 
 
-def _show_ranking(
-    title: str, forces: Sequence[ForceRank], describe: Callable[[ForceRank], str], key: str
-) -> None:
-    st.markdown(f"**{title}**")
-    if not forces:
-        st.caption("None in this view.")
-        return
-    with st.container(key=key):
-        for force in forces[:3]:
-            show_page_link("force", describe(force), org=force.organisation_id)
+RANKINGS: tuple[tuple[str, str, Callable[[ForceRank], str]], ...] = (
+    ("Most overdue", "most_overdue", lambda f: f"{f.overdue} overdue"),
+    ("Lowest share implemented", "lowest_implemented", lambda f: f"{f.share_implemented:.0f}%"),
+    ("Longest silent", "longest_silent", lambda f: f"{f.days_silent:,} days"),
+)
 
 
 def show_rankings(summary: BoardSummary) -> None:
     """Three short rankings of the forces, each force a link to its page."""
-    _show_ranking(
-        "Most overdue",
-        summary.most_overdue,
-        _rank_line("", lambda f: f"{f.overdue} overdue"),
-        "rank_overdue",
-    )
-    _show_ranking(
-        "Lowest share implemented",
-        summary.lowest_implemented,
-        _rank_line("", lambda f: f"{f.share_implemented:.0f}%"),
-        "rank_implemented",
-    )
-    _show_ranking(
-        "Longest silent",
-        summary.longest_silent,
-        _rank_line("", lambda f: f"{f.days_silent:,} days"),
-        "rank_silent",
-    )
+    for title, field, value in RANKINGS:
+        forces: Sequence[ForceRank] = getattr(summary, field)[:3]
+        lines = [_force_link(f, value(f)) for f in forces] or ["None in this view."]
+        with st.container(key=f"rank_{field}"):
+            st.markdown(f"**{title}**  \n" + "  \n".join(lines))
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=60)

@@ -63,7 +63,12 @@ def _picked_as_of() -> date | None:
 
 def current_as_of() -> date:
     """The as-of date the user chose; today (on every rerun, so it moves on at midnight) until
-    they choose."""
+    they choose. A date a link has just set (``?as_of=``) counts before the picker takes it."""
+    raw = st.query_params.get(AS_OF_PARAM)
+    if raw is not None and raw != st.session_state.get(_seen(AS_OF_KEY)):
+        linked = _query_date(AS_OF_PARAM)
+        if linked is not None:
+            return linked
     return _picked_as_of() or today()
 
 
