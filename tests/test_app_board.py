@@ -44,7 +44,7 @@ def test_summary_figures_equal_the_services_for_the_view_in_the_address(
     expected = summary_for(demo_engine, BoardView(AS_OF, SINCE))
 
     assert at.title[0].value == "National overview"
-    implemented = metric(at, "Recommendations fully implemented")
+    implemented = metric(at, "Recommendations implemented")
     assert implemented.value == f"{expected.recommendations_implemented} of 17"
     overdue = metric(at, "Assignments overdue")
     assert overdue.value == f"{expected.overdue:,} of {expected.due:,}"

@@ -42,9 +42,9 @@ def _pattern(rag: Rag) -> dict[str, object]:
 
 def deadline_label(deadline: Deadline) -> str:
     codes = deadline.recommendations
-    if len(codes) <= 3:
+    if len(codes) <= 2:
         return ", ".join(codes) + " due"
-    return f"{len(codes)} recommendations due"
+    return f"{len(codes)} due"
 
 
 def whole_number_step(biggest: int, ticks: int = 5) -> int:

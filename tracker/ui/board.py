@@ -73,10 +73,10 @@ def show_board_summary(summary: BoardSummary) -> None:
     with st.container(key="board_summary"):
         figures = st.columns(3, gap="small")
         figures[0].metric(
-            "Recommendations fully implemented",
+            "Recommendations implemented",
             implemented_figure(summary),
-            help="Every accountable organisation has implemented it (or it does not apply), "
-            "counted under the rule in force.",
+            help="Recommendations fully implemented: every accountable organisation has "
+            "implemented it (or it does not apply), counted under the rule in force.",
             border=True,
         )
         figures[1].metric(
@@ -89,7 +89,9 @@ def show_board_summary(summary: BoardSummary) -> None:
             border=True,
         )
         returned, who = last_return_figure(summary)
-        figures[2].metric("Last return", returned, delta=who, delta_color="off", border=True)
+        figures[2].metric(
+            "Last return", returned, delta=who, delta_color="off", delta_arrow="off", border=True
+        )
         trend, ranks = st.columns([3, 2], gap="small")
         with trend:
             st.plotly_chart(
