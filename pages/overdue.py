@@ -32,5 +32,10 @@ if not shown:
     st.success("Nothing is overdue for this selection.")
     st.stop()
 with downloads:
-    tables.show_downloads(shown, name=f"overdue-{as_of.isoformat()}", key="overdue_download")
+    tables.show_downloads(
+        shown,
+        name=f"overdue-{as_of.isoformat()}",
+        key="overdue_download",
+        about=data.export_about(tracker, as_of=as_of, filters=filters),
+    )
 tables.show_status_table(shown, columns=tables.OVERDUE_COLUMNS, key="overdue_table", height=420)

@@ -64,7 +64,7 @@ def test_summary_figures_equal_the_services_for_the_view_in_the_address(
 def test_the_forces_ranked_link_to_their_force_pages(demo_engine: Engine) -> None:
     at = run({"as_of": AS_OF.isoformat(), "since": SINCE.isoformat()})
     expected = summary_for(demo_engine, BoardView(AS_OF, SINCE))
-    ranking = at.get("markdown")
+    ranking = at.markdown
     text = next(m.value for m in ranking if m.value.startswith("**Most overdue**"))
     worst = expected.most_overdue[0]
     assert f"({'./force?org=' + worst.organisation_id}): {worst.overdue} overdue" in text

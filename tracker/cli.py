@@ -336,13 +336,22 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
     fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.xlsx,
     as_of: AsOf = None,
+    labels: Annotated[
+        bool,
+        typer.Option(
+            "--labels",
+            help="Also write the tables for people: words for codes, recommendation titles, "
+            "and what the file answers for (XLSX sheets, CSV files, or JSON 'about' and "
+            "'labels'). The coded tables stay as they are.",
+        ),
+    ] = False,
 ) -> None:
     """Export the catalogue, every assignment with its status, and the full update history."""
     try:
         tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
     except LookupError as exc:
         raise _fail(error_message(exc)) from None
-    for path in export.write_export(tables, fmt=fmt.value, out=out):
+    for path in export.write_export(tables, fmt=fmt.value, out=out, labels=labels):
         typer.echo(f"Wrote {path}")
 
 
