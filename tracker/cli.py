@@ -805,7 +805,8 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
-# The board's commands live in their own modules (which import the helpers above).
+# The board's commands, return rounds and the statutory response clock live in their own
+# modules (which import the helpers above).
 if __name__ == "__main__":
     # `python -m tracker.cli`: run the importable module's app, on which those modules register
     # (importing them from here would import this file a second time, half made).
@@ -814,7 +815,10 @@ if __name__ == "__main__":
     registered()
 else:
     from tracker import cli_board, cli_report
+    from tracker.cli_returns import responses_app, rounds_app
 
+    app.add_typer(rounds_app, name="rounds")
+    app.add_typer(responses_app, name="responses")
     app.add_typer(cli_board.meetings_app, name="meetings")
     app.command("changes")(cli_board.changes_command)
     app.command("report")(cli_report.report_command)  # type: ignore[has-type]
