@@ -5,13 +5,13 @@ import streamlit as st
 
 from tracker.services import progress
 from tracker.services.board import BoardView
-from tracker.ui import board, board_pack, charts, controls, data, messages, panels, tables
+from tracker.ui import board_pack, charts, controls, data, messages, panels, summary, tables
 from tracker.ui.text import escape_markdown
 
 tracker = data.connect()
 as_of = controls.show_as_of_picker(tracker.report, in_url=True)
 known_on = controls.show_known_on_picker(in_url=True)
-since_default, since_note = board.since_default(tracker, as_of)
+since_default, since_note = summary.since_default(tracker, as_of)
 since = controls.show_since_picker(
     default=since_default, as_of=as_of, lowest=tracker.report.published, note=since_note
 )
@@ -19,21 +19,21 @@ filters = controls.show_filters(tracker, in_url=True)
 
 rows = data.status_rows(tracker, as_of=as_of, filters=filters, known_on=known_on)
 recommendations = data.recommendations(tracker)
-summary = board.summary(tracker, BoardView(as_of, since, known_on, filters))
+figures = summary.summary(tracker, BoardView(as_of, since, known_on, filters))
 
-st.title("National overview" if not summary.filtered else f"Overview: {summary.scope}")
+st.title("National overview" if not figures.filtered else f"Overview: {figures.scope}")
 st.caption(
-    escape_markdown(f"{board.dates_line(summary)} {board.known_on_words(known_on)}")
+    escape_markdown(f"{summary.dates_line(figures)} {summary.known_on_words(known_on)}")
     + "  \n"
-    + escape_markdown(summary.claims_rule)
+    + escape_markdown(figures.claims_rule)
 )
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 if not rows:
     messages.show_nothing_matches()
     st.stop()
 
-board.show_board_summary(summary)
-board_pack.show_pack_downloads(tracker, summary)
+summary.show_board_summary(figures)
+board_pack.show_pack_downloads(tracker, figures)
 
 st.subheader("Headline figures")
 panels.show_headline_metrics(

@@ -20,13 +20,15 @@ Since 31 January 2024 (the board's last meeting), as of 30 April 2024:
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from utils.factories import MONITOR
-from utils.history import append, review, utc
+from utils.history import board_history as _history
+from utils.history import utc
 
 from tracker.cli import app
 from tracker.moments import parse_known_on
@@ -35,58 +37,13 @@ from tracker.movement import (
     ChangeKind,
     change_kinds,
 )
-from tracker.rules import Decision, Status, UpdateFact, assess
+from tracker.rules import Status, UpdateFact, assess
 from tracker.services import changes, meetings
 from tracker.services.progress import Filters
 
 SINCE = date(2024, 1, 31)
 AS_OF = date(2024, 4, 30)
 KENT_AND_COLLEGE = Filters(organisation_ids=frozenset({"kent", "college_of_policing"}))
-
-
-def _history(engine: Engine) -> None:
-    def add(code: str, org: str, status: Status, evidence: date, recorded: Any, **kw: Any) -> int:
-        return append(
-            engine,
-            recommendation=code,
-            organisation_id=org,
-            status=status,
-            evidence_date=evidence,
-            recorded_at=recorded,
-            **kw,
-        )
-
-    add("R4", "kent", Status.IN_PROGRESS, date(2023, 9, 1), utc(2023, 9, 2))
-    claim = add("R4", "kent", Status.IMPLEMENTED, date(2024, 2, 15), utc(2024, 2, 16))
-    review(engine, claim, utc(2024, 3, 1))
-    add("R5", "college_of_policing", Status.IN_PROGRESS, date(2023, 12, 1), utc(2023, 12, 1))
-    add("R7", "kent", Status.IN_PROGRESS, date(2024, 3, 10), utc(2024, 3, 11))
-    add(
-        "R10",
-        "kent",
-        Status.IN_PROGRESS,
-        date(2023, 9, 1),
-        utc(2023, 9, 2),
-        revised_target_date=date(2024, 6, 30),
-        revision_reason="Training contract re-let",
-    )
-    add(
-        "R10",
-        "kent",
-        Status.IN_PROGRESS,
-        date(2024, 4, 1),
-        utc(2024, 4, 2),
-        revised_target_date=date(2024, 9, 30),
-        revision_reason="Trainers not available until the summer",
-    )
-    returned = add("R12", "kent", Status.IMPLEMENTED, date(2023, 12, 1), utc(2023, 12, 2))
-    review(engine, returned, utc(2024, 2, 10), Decision.RETURNED, "No audit evidence")
-    done = add("R13", "kent", Status.IMPLEMENTED, date(2023, 10, 1), utc(2023, 10, 2))
-    review(engine, done, utc(2023, 10, 10))
-    add("R13", "kent", Status.IN_PROGRESS, date(2024, 3, 1), utc(2024, 3, 2))
-    add("R14", "kent", Status.IN_PROGRESS, date(2024, 1, 15), utc(2024, 2, 20))
-    add("R6", "kent", Status.IN_PROGRESS, date(2023, 6, 1), utc(2023, 6, 2))
-    add("R6", "kent", Status.IN_PROGRESS, date(2024, 3, 1), utc(2024, 3, 1), narrative="Again.")
 
 
 EXPECTED = {
@@ -361,3 +318,10 @@ def test_cli_changes_refuses_bad_input_plainly(
     result = _run("changes", *args)
     assert result.exit_code != 0
     assert words in result.output
+
+
+def test_readme_states_the_movement_rules_as_the_about_page_does() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- movement:start -->\n") + len("<!-- movement:start -->\n")
+    end = readme.index("<!-- movement:end -->")
+    assert readme[start:end] == MOVEMENT_TEXT

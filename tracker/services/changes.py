@@ -303,6 +303,15 @@ def window(since: date, as_of: date, known_on: datetime | None) -> tuple[datetim
     return start, end
 
 
+def recorded_between(
+    *, engine: Engine, since: date, as_of: date, known_on: datetime | None = None
+) -> list[store_board.RecordedUpdate]:
+    """The updates recorded in the window the changes view lists (see ``window``)."""
+    start, end = window(since, as_of, known_on)
+    with read_session(engine) as session:
+        return store_board.updates_recorded_between(session=session, after=start, until=end)
+
+
 def changes_between(
     *,
     engine: Engine,
@@ -315,9 +324,7 @@ def changes_between(
     its kinds; the updates recorded in between; the organisations silent in between."""
     check_dates(since, as_of)
     snapshot = progress.load_snapshot(engine=engine)
-    start, end = window(since, as_of, known_on)
-    with read_session(engine) as session:
-        recorded = store_board.updates_recorded_between(session=session, after=start, until=end)
+    recorded = recorded_between(engine=engine, since=since, as_of=as_of, known_on=known_on)
     return changes_from(
         snapshot, recorded, since=since, as_of=as_of, known_on=known_on, filters=filters
     )

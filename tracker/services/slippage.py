@@ -105,9 +105,15 @@ def slippage(
     """Every assignment the filters admit, with its target-date revisions up to ``as_of`` (as
     recorded by ``known_on`` when given)."""
     snapshot = progress.load_snapshot(engine=engine)
+    return slippage_from(
+        snapshot, target_updates(engine=engine), as_of=as_of, known_on=known_on, filters=filters
+    )
+
+
+def target_updates(*, engine: Engine) -> dict[int, list[TargetUpdate]]:
+    """Every update that gave a revised target date, by assignment."""
     with read_session(engine) as session:
-        targets = store_board.target_updates(session=session)
-    return slippage_from(snapshot, targets, as_of=as_of, known_on=known_on, filters=filters)
+        return store_board.target_updates(session=session)
 
 
 def by_recommendation(slips: Sequence[AssignmentSlip]) -> list[RecommendationSlip]:
