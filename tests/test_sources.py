@@ -4,9 +4,12 @@ both databases, and no note claims more than the sources confirm."""
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+from utils.session import signed_in
 
 from tracker.catalogue import DEFAULT_CATALOGUE_FILE, CatalogueError, load_catalogue
 from tracker.services import progress
@@ -110,3 +113,38 @@ def test_the_catalogue_load_stores_the_sources(loaded_engine: Engine) -> None:
     expected = {r.id: r.sources for r in load_catalogue().recommendations}
     assert {code: info.sources for code, info in stored.items()} == expected
     assert any(s.url.startswith(SURREY) for s in stored["R1"].sources)
+
+
+APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
+
+
+def _page(path: str, **query: str) -> Any:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
+    at.switch_page(path)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_recommendation_page_lists_its_sources_as_text_and_links(
+    loaded_engine: Engine,
+) -> None:
+    at = _page("../pages/recommendation.py", rec="R1")
+    shown = [t.value for t in at.text]
+    assert any(
+        s.startswith("Surrey PCC's statutory response quotes recommendation 1") for s in shown
+    )
+    assert any("(read 23 November 2026)" in s for s in shown)
+    links = [m.value for m in at.markdown]
+    assert f"<{load_catalogue().get('R1').sources[1].url}>" in links
+
+
+def test_the_about_page_tables_every_source(loaded_engine: Engine) -> None:
+    at = _page("../pages/about.py")
+    table = next(d.value for d in at.dataframe if "What it confirms" in d.value.columns)
+    expected = sum(len(r.sources) for r in load_catalogue().recommendations)
+    assert len(table) == expected
+    west_mercia = table[table["Source"].str.startswith(WEST_MERCIA)]
+    assert set(west_mercia["Recommendation"]) == {"R3", "R11"}
