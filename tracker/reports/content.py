@@ -152,6 +152,13 @@ def known_on_text(view: BoardView) -> str:
     return f"As recorded by {moments.describe_known_on(view.known_on)} (UK time)"
 
 
+def known_on_phrase(view: BoardView) -> str:
+    """ "as recorded by 1 March 2024 at 17:00 (UK time)", within a sentence."""
+    if view.known_on is None:
+        return "with everything recorded so far"
+    return f"as recorded by {moments.describe_known_on(view.known_on)} (UK time)"
+
+
 def reproduce_hint(view: BoardView) -> str:
     """The option that makes this pack again, exactly, later."""
     if view.known_on is None:

@@ -102,6 +102,7 @@ def html(pack: PackContent, charts: dict[str, bytes]) -> str:
         scope=pack.scope,
         filters_text=pack.filters_text,
         known_on=words.known_on_text(pack.view),
+        known_on_phrase=words.known_on_phrase(pack.view),
         reproduce=words.reproduce_hint(pack.view),
         generated=words.generated_line(pack),
         claims_rule=pack.claims_rule,

@@ -58,7 +58,7 @@ def _write_context(ws: Worksheet, pack: PackContent, title: str) -> int:
         (f"{pack.report.short_title}. Scope: {pack.scope}.", None),
         (
             f"Figures as of {words.long_date(view.as_of)}; changes since "
-            f"{words.long_date(view.since)}; {words.known_on_text(view).lower()}.",
+            f"{words.long_date(view.since)}; {words.known_on_phrase(view)}.",
             None,
         ),
         (f"Filters: {pack.filters_text}. {pack.claims_rule}", None),
