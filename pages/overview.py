@@ -21,7 +21,9 @@ rows = data.status_rows(tracker, as_of=as_of, filters=filters, known_on=known_on
 recommendations = data.recommendations(tracker)
 figures = summary.summary(tracker, BoardView(as_of, since, known_on, filters))
 
-st.title("National overview" if not figures.filtered else f"Overview: {figures.scope}")
+st.title(
+    "National overview" if not figures.filtered else f"Overview: {escape_markdown(figures.scope)}"
+)
 st.caption(
     escape_markdown(f"{summary.dates_line(figures)} {summary.known_on_words(known_on)}")
     + "  \n"
