@@ -15,11 +15,12 @@ RECORD_TABLES = (
     "attachment",
     "review",
     "audit_event",
-    "meeting",
     "return_round",
     "return_round_scope",
     "return_round_closure",
     "statutory_response",
+    "reminder_sent",
+    "meeting",
 )
 # Sign-in counts failures, locks accounts and ends sessions: the only columns the dashboard may
 # change. Roles, organisations and passwords are changed by the owner (`tracker users …`), so a

@@ -269,7 +269,25 @@ class StatutoryResponse(SQLModel, table=True):
 
 
 # --- Reminders (migration 0007) --------------------------------------------------------------
-# (tables for reminders sent go here)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder emailed to an organisation: append-only. Its trigger key (what it was
+    about, and which occasion) is unique per organisation, so no reminder goes twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "trigger_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    trigger_key: str = Field(max_length=200)  # e.g. "overdue:164:2023-04-05:0"
+    kind: str = Field(max_length=32)  # due_30, due_7, due_1, overdue, stale, returned, round_…
+    as_of: date
+    sent_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    message_id: str = Field(max_length=200)  # the email's Message-ID: one digest, many rows
+    recipients: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
 
 
 # --- Read side (migration 0008) --------------------------------------------------------------

@@ -42,9 +42,10 @@ class Action(StrEnum):
     RELOAD_CATALOGUE = "reload_catalogue"
     REDACT = "redact"  # blank personal data uploaded by mistake
     LOAD_DEMO = "load_demo"  # fill a database with demonstration data
-    RECORD_MEETING = "record_meeting"  # record that an oversight board met
     MANAGE_ROUNDS = "manage_rounds"  # open and close return rounds
     RECORD_RESPONSE = "record_response"  # a local policing body's s.55 response
+    SEND_REMINDERS = "send_reminders"  # email organisations what they owe
+    RECORD_MEETING = "record_meeting"  # record that an oversight board met
 
     @property
     def phrase(self) -> str:
@@ -61,9 +62,10 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.RELOAD_CATALOGUE: "reload the catalogue",
     Action.REDACT: "redact evidence",
     Action.LOAD_DEMO: "load demonstration data",
-    Action.RECORD_MEETING: "record board meetings",
     Action.MANAGE_ROUNDS: "open or close return rounds",
     Action.RECORD_RESPONSE: "record a statutory response",
+    Action.SEND_REMINDERS: "send reminders",
+    Action.RECORD_MEETING: "record board meetings",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
@@ -116,8 +118,9 @@ def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
         if action in (
             Action.REVIEW,
             Action.READ_AUDIT,
-            Action.RECORD_MEETING,
             Action.MANAGE_ROUNDS,
+            Action.SEND_REMINDERS,
+            Action.RECORD_MEETING,
         ):
             return True
         if action == Action.RECORD_RESPONSE:

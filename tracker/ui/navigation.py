@@ -49,6 +49,14 @@ PAGES: tuple[PageSpec, ...] = (
         "review.py", "Review queue", "review", ":material/task_alt:", roles=("admin", "monitor")
     ),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:", Action.RECORD),
+    PageSpec(
+        "returns.py",
+        "Upload a return",
+        "returns",
+        ":material/upload_file:",
+        Action.RECORD,
+        roles=("admin", "monitor", "editor"),
+    ),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
     PageSpec(
         "audit.py", "Audit trail", "audit", ":material/fact_check:", roles=("admin", "monitor")
