@@ -14,7 +14,7 @@ from typing import Any
 from tracker import moments, rules, store
 from tracker.catalogue import OWNER_LABELS, Owner
 from tracker.movement import ChangeKind
-from tracker.rules import RAG_LABELS, RAG_ORDER, RAG_SHORT, Rag, Status
+from tracker.rules import RAG_ORDER, Rag, Status
 from tracker.services import board, progress, slippage
 from tracker.services.board import BoardSummary, BoardView
 from tracker.services.changes import ChangeSet
@@ -132,14 +132,6 @@ def build(
 
 def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else "–"
-
-
-def rag_label(rag: str) -> str:
-    return RAG_LABELS[Rag(rag)]
-
-
-def rag_short(rag: str) -> str:
-    return RAG_SHORT[Rag(rag)]
 
 
 def status_label(status: str) -> str:

@@ -6,7 +6,6 @@ pattern, so the chart reads printed in black and white.
 """
 
 import math
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import plotly.graph_objects as go
@@ -145,37 +144,3 @@ def board_trend_figure(summary: BoardSummary, *, height: int = 300) -> go.Figure
 def _epoch_ms(day: date) -> float:
     # add_vline on a date axis wants a number (milliseconds since the epoch) to place its label.
     return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000
-
-
-def rag_counts_figure(counts: Sequence[tuple[str, dict[str, int]]], *, title: str) -> go.Figure:
-    """One horizontal stacked bar per group (owner group, region): assignments by RAG."""
-    fig = go.Figure()
-    labels = [name for name, _ in counts]
-    for rag in RAG_ORDER:
-        values = [c.get(rag.value, 0) for _, c in counts]
-        if not any(values):
-            continue
-        fig.add_trace(
-            go.Bar(
-                orientation="h",
-                y=labels,
-                x=values,
-                name=RAG_LABELS[rag],
-                marker={"color": RAG_FILLS[rag], "pattern": _pattern(rag)},
-                text=[str(v) if v else "" for v in values],
-                textposition="inside",
-            )
-        )
-    fig.update_layout(
-        barmode="stack",
-        height=90 + 34 * len(labels),
-        font=FONT,
-        title={"text": title, "x": 0, "font": {"size": 14}},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
-    )
-    fig.update_xaxes(title_text="Assignments", tickformat=",d", gridcolor="#e5e5e5")
-    fig.update_yaxes(autorange="reversed")
-    return fig

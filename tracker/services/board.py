@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 
 from tracker import moments, rules
-from tracker.rules import RAG_ORDER, Rag, Status, utc_moment
+from tracker.rules import RAG_ORDER, Status, utc_moment
 from tracker.services import meetings, progress
 from tracker.services.access import Action, Actor, authorise
 from tracker.services.progress import Filters, Snapshot, StatusRow
@@ -276,8 +276,3 @@ def board_summary(*, engine: Engine, actor: Actor, view: BoardView) -> BoardSumm
     """The board summary for one view, for someone allowed to read the tracker."""
     authorise(engine=engine, actor=actor, action=Action.READ)
     return summary_from(progress.load_snapshot(engine=engine), view)
-
-
-def rag_share(summary: BoardSummary, rag: Rag) -> float:
-    total = sum(summary.rag_counts.values())
-    return 100.0 * summary.rag_counts.get(rag.value, 0) / total if total else 0.0

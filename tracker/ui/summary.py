@@ -31,11 +31,6 @@ def summary(tracker: data.Tracker, view: board.BoardView) -> BoardSummary:
     return _summary(tracker.url, tracker.version, view)
 
 
-def heading(summary: BoardSummary) -> str:
-    """ "England and Wales" or "South East — filtered": the view in the page heading."""
-    return summary.scope
-
-
 def dates_line(summary: BoardSummary) -> str:
     view = summary.view
     line = f"As of {long_date(view.as_of)}, compared with {long_date(view.since)}"
