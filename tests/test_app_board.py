@@ -114,3 +114,21 @@ def test_the_board_pack_buttons_name_the_view_date(demo_engine: Engine) -> None:
     buttons = at.get("download_button")
     labels = {b.proto.label for b in buttons}
     assert {"Board pack (PDF)", "Board pack (Excel)"} <= labels
+
+
+def test_the_overdue_page_honours_the_known_on_day_too(demo_engine: Engine) -> None:
+    known = date(2024, 6, 30)
+    at = signed_in(AppTest.from_file(APP, default_timeout=90))
+    at.switch_page("../pages/overdue.py")
+    at.session_state["as_of"] = AS_OF
+    at.session_state["known_on"] = known
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    rows = progress.status_rows(
+        engine=demo_engine, as_of=AS_OF, known_on=moments.end_of_uk_day(known)
+    )
+    everything = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    expected = len(progress.overdue_rows(rows))
+    assert expected != len(progress.overdue_rows(everything))
+    shown = next(m.value for m in at.metric if m.label == "Overdue assignments")
+    assert int(shown.replace(",", "")) == expected

@@ -134,6 +134,7 @@ def show_known_on_picker(*, in_url: bool = False) -> datetime | None:
         "As known on",
         key=KNOWN_ON_KEY,
         format="DD/MM/YYYY",
+        persist_state="session",
         help=(
             "Leave empty to count everything recorded so far. Pick a day to count only the "
             "updates recorded (and reviews made) by the end of that day, UK time: the figures "
