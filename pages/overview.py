@@ -24,10 +24,9 @@ figures = summary.summary(tracker, BoardView(as_of, since, known_on, filters))
 st.title(
     "National overview" if not figures.filtered else f"Overview: {escape_markdown(figures.scope)}"
 )
+# The tracker's own words and dates: nothing typed by anyone.
 st.caption(
-    escape_markdown(f"{summary.dates_line(figures)} {summary.known_on_words(known_on)}")
-    + "  \n"
-    + escape_markdown(figures.claims_rule)
+    f"{summary.dates_line(figures)} {summary.known_on_words(known_on)}  \n{figures.claims_rule}"
 )
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 if not rows:

@@ -32,8 +32,12 @@ def summary(tracker: data.Tracker, view: board.BoardView) -> BoardSummary:
 
 
 def dates_line(summary: BoardSummary) -> str:
+    """The dates the page answers for, in the tracker's own words (no typed text)."""
     view = summary.view
-    line = f"As of {long_date(view.as_of)}, compared with {long_date(view.since)}"
+    line = (
+        "How far forces, policing bodies and Government have carried out the report's "
+        f"recommendations, as of {long_date(view.as_of)}. Compared with {long_date(view.since)}"
+    )
     if view.known_on is not None:
         line += f"; as known on {moments.describe_known_on(view.known_on)}"
     return line + "."
