@@ -42,6 +42,8 @@ class Action(StrEnum):
     RELOAD_CATALOGUE = "reload_catalogue"
     REDACT = "redact"  # blank personal data uploaded by mistake
     LOAD_DEMO = "load_demo"  # fill a database with demonstration data
+    BACKUP = "backup"  # copy everything out, password hashes and the audit trail included
+    RESTORE = "restore"  # load a backup into an empty database
 
     @property
     def phrase(self) -> str:
@@ -58,6 +60,8 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.RELOAD_CATALOGUE: "reload the catalogue",
     Action.REDACT: "redact evidence",
     Action.LOAD_DEMO: "load demonstration data",
+    Action.BACKUP: "take a backup",
+    Action.RESTORE: "restore a backup",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
