@@ -111,13 +111,11 @@ def _reader(
     outcome = Outcome()
     try:
         os.environ["TRACKER_DATABASE_URL"] = url
-        import logging
-
+        from streamlit import logger
         from streamlit.testing.v1 import AppTest
 
         # Streamlit's "no runtime" warnings, once per AppTest run, say nothing here.
-        for name in ("streamlit", "streamlit.runtime"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+        logger.set_log_level("error")
 
         from tracker.db import engine_for
         from tracker.services import users
@@ -261,24 +259,24 @@ def prove(url: str, run_id: str, writes: list[Sample]) -> Proof:
     import sqlalchemy as sa
 
     from tracker.db import engine_for
-    from tracker.models import AuditEvent, EvidenceUpdate
     from tracker.services import audit
 
     engine = engine_for(url)
     with engine.connect() as conn:
-        stored = conn.execute(
-            sa.select(EvidenceUpdate.id, EvidenceUpdate.narrative).where(  # type: ignore[call-overload]
-                EvidenceUpdate.narrative.like(f"Load test {run_id}:%")  # type: ignore[attr-defined]
+        stored: list[Any] = list(
+            conn.execute(
+                sa.text("SELECT id, narrative FROM evidence_update WHERE narrative LIKE :marker"),
+                {"marker": f"Load test {run_id}:%"},
             )
-        ).all()
+        )
         events = Counter(
             int(i)
             for i in conn.execute(
-                sa.select(AuditEvent.object_id).where(AuditEvent.action == "update_recorded")
+                sa.text("SELECT object_id FROM audit_event WHERE action = 'update_recorded'")
             ).scalars()
         )
     acked = [s for s in writes if s.ok and s.update_id is not None]
-    acked_ids = {s.update_id for s in acked}
+    acked_ids = {s.update_id for s in acked if s.update_id is not None}
     stored_ids = [int(i) for i, _ in stored]
     markers = Counter(n.split(" Training", 1)[0] for _, n in stored)
     refused_markers = {s.marker for s in writes if not s.ok}
@@ -286,11 +284,11 @@ def prove(url: str, run_id: str, writes: list[Sample]) -> Proof:
     return Proof(
         acknowledged=len(acked),
         stored=len(stored),
-        lost=sorted(i for i in acked_ids if i not in set(stored_ids)),  # type: ignore[misc]
+        lost=sorted(i for i in acked_ids if i not in set(stored_ids)),
         doubled=sorted(m for m, n in markers.items() if n > 1),
         stored_though_refused=sorted(m for m in markers if m in refused_markers),
         unknown_ids=sorted(i for i in stored_ids if i not in acked_ids),
-        audit_events_wrong=sorted(i for i in acked_ids if events.get(i, 0) != 1),  # type: ignore[misc]
+        audit_events_wrong=sorted(i for i in acked_ids if events.get(i, 0) != 1),
         audit_events=verification.events_checked,
         audit_ok=verification.ok,
         audit_message="chain intact" if verification.ok else str(verification.broken),
