@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from tracker.services import backup
 from tracker.services.access import AccessDeniedError, local_operator
 
 AsUser = Annotated[
@@ -29,6 +28,7 @@ def backup_command(
 ) -> None:
     """Copy everything out to one file while the dashboard keeps running (administrators)."""
     from tracker.cli import _actor, _engine  # the CLI's own look-up of --as
+    from tracker.services import backup  # loaded only when used: other commands start faster
 
     actor = _actor(as_user)
     try:
@@ -54,6 +54,7 @@ def restore_command(
 ) -> None:
     """Restore a backup into an empty database (SQLite or PostgreSQL): all of it or nothing."""
     from tracker.cli import _engine
+    from tracker.services import backup
 
     try:
         actor = (

@@ -7,6 +7,7 @@ whether two databases hold the same rows.
 """
 
 import base64
+import enum
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
@@ -81,6 +82,8 @@ def encode(column: sa.Column[Any], value: Any) -> Any:
         return str(value)
     if isinstance(kind, sa.Uuid):
         return str(value)
+    if isinstance(kind, sa.Enum) and isinstance(value, enum.Enum):
+        return value.name  # what SQLAlchemy stores for a Python enum, and accepts back
     if isinstance(kind, sa.String | sa.Enum):
         return str(value)
     raise UnsupportedColumnError(
@@ -120,7 +123,9 @@ def canonical_line(values: Sequence[Any]) -> bytes:
 def _ordered(connection: Connection, table: sa.Table) -> sa.Select[Any]:
     """All rows in primary-key order; text keys in byte order on both databases."""
     keys: list[Any] = []
-    for column in table.primary_key.columns or table.columns:
+    # A table without a primary key is ordered by every column that can be compared.
+    plain = [c for c in table.columns if not isinstance(_base_type(c), sa.JSON | sa.LargeBinary)]
+    for column in table.primary_key.columns or plain:
         if isinstance(column.type, sa.String) and connection.dialect.name == "postgresql":
             keys.append(column.collate("C"))
         else:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from tracker import store_backup
@@ -97,6 +96,8 @@ class RestoreSummary:
 
 def code_revision(engine: Engine) -> str:
     """The schema revision this version of the tracker creates (the migrations' head)."""
+    from alembic.script import ScriptDirectory  # slow to load: only here
+
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     assert head is not None
     return head
