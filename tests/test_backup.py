@@ -319,3 +319,13 @@ def test_a_backup_taken_while_others_write_is_one_consistent_moment(
         ).scalars()
     assert not ids & set(written)
     assert {int(i) for i in logged} <= ids
+
+
+def test_a_database_without_the_schema_has_nothing_to_back_up(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with pytest.raises(backup.BackupError, match="no tracker schema yet"):
+        backup.take_backup(engine=engine, actor=TEST_ADMIN, out=folder / "nothing.zip")
+    assert list(folder.iterdir()) == [], "no file, not even a partial one"
