@@ -185,7 +185,22 @@ def test_a_restore_into_a_database_that_holds_data_is_refused_and_changes_nothin
     before = backup.table_digests(engine=demo_engine)
     with pytest.raises(backup.BackupError, match=r"already holds data: .*report \(1 row\)"):
         backup.restore_backup(engine=demo_engine, source=out, actor=TEST_ADMIN)
-    assert backup.table_digests(engine=demo_engine) == before
+    with pytest.raises(AccessDeniedError, match="Monitors cannot restore a backup"):
+        backup.restore_backup(engine=demo_engine, source=out, actor=MONITOR)
+    after = backup.table_digests(engine=demo_engine)
+    assert {k: v for k, v in after.items() if k != "audit_event"} == {
+        k: v for k, v in before.items() if k != "audit_event"
+    }
+    # The two attempts are on the database's own trail, as refused.
+    with demo_engine.connect() as conn:
+        tried = conn.execute(
+            sa.text("SELECT actor, action, outcome FROM audit_event ORDER BY id DESC LIMIT 2")
+        ).all()
+    assert [tuple(t) for t in tried] == [
+        (MONITOR.username, "restore", "refused"),
+        (TEST_ADMIN.username, "restore", "refused"),
+    ]
+    assert audit.verify(engine=demo_engine).ok
 
 
 def _rewrite(source: Path, target: Path, change: dict[str, bytes]) -> None:

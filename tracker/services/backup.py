@@ -31,7 +31,7 @@ from tracker.db import alembic_config, read_session, upgrade_schema, write_sessi
 from tracker.models import Attachment
 from tracker.roles import Action, Actor, Role, refusal
 from tracker.services import audit as audit_trail
-from tracker.services.access import AccessDeniedError, authorise
+from tracker.services.access import AccessDeniedError, authorise, record_refusal
 
 FORMAT = "oscae-tracker-backup"
 FORMAT_VERSION = 1
@@ -363,19 +363,28 @@ def _non_empty(counts: dict[str, int]) -> str | None:
 def restore_backup(*, engine: Engine, source: Path, actor: Actor) -> RestoreSummary:
     """Restore ``source`` into an empty database of either kind: all of it, or nothing.
 
-    The actor must be an administrator. A refusal writes nothing (the database must stay empty
-    for a restore), so it is not on the database's audit trail; the caller shows it.
+    The actor must be an administrator. A refused attempt on a database that holds data is kept
+    on that database's audit trail; on an empty one it writes nothing (the database must stay
+    empty for a restore), and the caller shows it.
     """
-    message = refusal(actor, Action.RESTORE)
-    if message is not None:
-        raise AccessDeniedError(message)
-    manifest = check_backup(source, expected_revision=code_revision(engine))
     with engine.connect() as connection:
-        held = _non_empty(
-            store_backup.row_counts(connection=connection, tables=store_backup.all_tables())
-        )
-    if held:
+        counts = store_backup.row_counts(connection=connection, tables=store_backup.all_tables())
+    held = _non_empty(counts)
+    message = refusal(actor, Action.RESTORE)
+    if message is not None or held:
+        if held and "audit_event" in counts:
+            record_refusal(
+                engine,
+                actor,
+                Action.RESTORE,
+                message or held,
+                object_type="backup",
+                object_id=source.name,
+            )
+        if message is not None:
+            raise AccessDeniedError(message)
         raise BackupError(held)
+    manifest = check_backup(source, expected_revision=code_revision(engine))
     upgrade_schema(engine)  # an empty schema at this tracker's revision (no rows)
     tables = {t.name: t for t in store_backup.backed_up_tables()}
     with write_session(engine) as session:  # one transaction: all of it or nothing
