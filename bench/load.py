@@ -105,9 +105,21 @@ def prepare(url: str, editors: int) -> list[tuple[str, str]]:
 # --- The workers ---------------------------------------------------------------------------------
 
 
+def _shown(at: Any) -> str:
+    """What went wrong with a render, or "" if the overview's figures are there."""
+    if at.exception:
+        return str(at.exception[0].message)
+    if [t.value for t in at.title] != ["National overview"] or not at.metric:
+        return "the national overview's figures were not shown"
+    return ""
+
+
 def _reader(
-    url: str, number: int, go: Any, stop_at: Any, pause: float, out: Any, ready: Any
+    url: str, sessions: list[int], go: Any, stop_at: Any, pause: float, out: Any, ready: Any
 ) -> None:
+    """One dashboard process serving ``sessions`` (reader numbers), each its own signed-in
+    AppTest session; the sessions share the process's cache, as a Streamlit server's do."""
+    number = sessions[0]
     outcome = Outcome()
     try:
         os.environ["TRACKER_DATABASE_URL"] = url
@@ -125,14 +137,15 @@ def _reader(
         engine.dispose(close=False)  # never reuse connections inherited from the parent
         viewer = users.find_user(engine=engine, username=VIEWER)
         assert viewer is not None
-        token = users.start_session(engine=engine, actor=users.actor_for(viewer)).token
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.session_state[TOKEN_KEY] = token
-        at.run()  # the first run compiles and imports: not measured
-        if at.exception:
-            raise RuntimeError(at.exception[0].message)
-        if [t.value for t in at.title] != ["National overview"] or not at.metric:
-            raise RuntimeError("the dashboard did not open on the national overview's figures")
+        tests = []
+        for _ in sessions:
+            token = users.start_session(engine=engine, actor=users.actor_for(viewer)).token
+            at = AppTest.from_file(str(APP), default_timeout=120)
+            at.session_state[TOKEN_KEY] = token
+            at.run()  # the first run compiles and imports: not measured
+            if _shown(at):
+                raise RuntimeError(_shown(at))
+            tests.append(at)
     except Exception:
         outcome.startup_error = traceback.format_exc()
         ready.put(number)
@@ -141,21 +154,28 @@ def _reader(
     rng = random.Random(number)
     ready.put(number)
     go.wait()
+    # Each session asks for a render when its think time is over. One process renders one at a
+    # time (as a Streamlit server does, CPU-bound under one interpreter lock), so a request
+    # that arrives while another renders waits: latency runs from the request to the end of
+    # its render, waiting included.
+    due = [time.perf_counter() + rng.uniform(0, pause) for _ in tests]
     while time.time() < stop_at.value:
-        started = time.perf_counter()
+        index = min(range(len(tests)), key=due.__getitem__)
+        wait = due[index] - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        asked = due[index]
         error = ""
         try:
-            at.run()
-            if at.exception:
-                error = at.exception[0].message
-            elif not at.metric or [t.value for t in at.title] != ["National overview"]:
-                error = "the national overview's figures were not shown"
+            tests[index].run()
+            error = _shown(tests[index])
         except Exception as exc:  # a timeout, a lost connection: counted, never hidden
             error = f"{type(exc).__name__}: {exc}"
-        seconds = time.perf_counter() - started
-        outcome.samples.append(Sample("read", number, started, seconds, not error, error[:300]))
-        if pause:
-            time.sleep(rng.uniform(0.5 * pause, 1.5 * pause))
+        done = time.perf_counter()
+        outcome.samples.append(
+            Sample("read", sessions[index], asked, done - asked, not error, error[:300])
+        )
+        due[index] = done + (rng.uniform(0.5 * pause, 1.5 * pause) if pause else 0.0)
     out.put((number, outcome))
 
 
@@ -323,7 +343,9 @@ def run_load(
     seconds: float,
     reader_pause: float,
     editor_pause: float,
+    reader_processes: int | None = None,
 ) -> dict[str, Any]:
+    reader_processes = max(1, min(reader_processes or readers, readers))
     run_id = uuid.uuid4().hex[:10]
     accounts = prepare(url, editors)
     # Fresh interpreters: forking a process that has imported Streamlit is not safe.
@@ -332,9 +354,11 @@ def run_load(
     stop_at = context.Value("d", 0.0)
     out: Any = context.Queue()
     ready: Any = context.Queue()
+    groups = [list(range(readers))[n::reader_processes] for n in range(reader_processes)]
     workers = [
-        context.Process(target=_reader, args=(url, n, go, stop_at, reader_pause, out, ready))
-        for n in range(readers)
+        context.Process(target=_reader, args=(url, group, go, stop_at, reader_pause, out, ready))
+        for group in groups
+        if group
     ] + [
         context.Process(
             target=_editor,
@@ -370,6 +394,7 @@ def run_load(
     proof = prove(url, run_id, [s for s in samples if s.kind == "write"])
     return {
         "readers": readers,
+        "reader_processes": reader_processes,
         "editors": editors,
         "seconds": seconds,
         "elapsed": elapsed,
@@ -403,7 +428,10 @@ def passed(result: dict[str, Any]) -> bool:
 
 
 def report(result: dict[str, Any]) -> None:
-    size = f"{result['readers']} readers + {result['editors']} editors, {result['seconds']:g} s"
+    size = (
+        f"{result['readers']} readers in {result['reader_processes']} processes + "
+        f"{result['editors']} editors, {result['seconds']:g} s"
+    )
     lines: list[tuple[str, float, str, float | None]] = []
     for kind, label in (("read", "overview"), ("write", "record_update")):
         f = result[kind]
@@ -471,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="PostgreSQL URL (default: a throwaway server of its own)")
     parser.add_argument("--reader-pause", type=float, default=2.0, help="mean think time, s")
     parser.add_argument("--editor-pause", type=float, default=1.0, help="mean think time, s")
+    parser.add_argument(
+        "--reader-processes",
+        type=int,
+        help="dashboard processes the readers share (default: one each, no shared cache)",
+    )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = parser.parse_args(argv)
 
@@ -482,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds=args.seconds,
             reader_pause=args.reader_pause,
             editor_pause=args.editor_pause,
+            reader_processes=args.reader_processes,
         )
         if args.json:
             print(json.dumps(result, default=str))

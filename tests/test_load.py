@@ -54,6 +54,8 @@ def test_readers_and_editors_at_once_lose_and_double_nothing(pg_url: str) -> Non
             pg_url,
             "--readers",
             "2",
+            "--reader-processes",
+            "1",  # two sessions sharing one dashboard process's cache
             "--editors",
             "2",
             "--seconds",
