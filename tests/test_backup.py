@@ -20,7 +20,16 @@ from tracker import store_backup
 from tracker.cli import app
 from tracker.db import engine_for
 from tracker.evidence import FileUpload
-from tracker.services import audit, backup, export, redaction, reviews, users
+from tracker.services import (
+    audit,
+    backup,
+    export,
+    redaction,
+    responses,
+    reviews,
+    rounds,
+    users,
+)
 from tracker.services.access import AccessDeniedError
 
 AS_OF = date(2026, 11, 23)
@@ -83,6 +92,18 @@ def _everything(engine: Engine) -> None:
     users.start_session(engine=engine, actor=MONITOR)
     with pytest.raises(AccessDeniedError):
         users.list_users(engine=engine, actor=VIEWER)
+    # Tables other work added: a return round opened and closed, a statutory response.
+    rounds.open_round(
+        engine=engine, actor=TEST_ADMIN, name="Autumn returns", due_date=date(2026, 12, 1)
+    )
+    rounds.close_round(engine=engine, actor=TEST_ADMIN, name="Autumn returns")
+    responses.add_response(
+        engine=engine,
+        actor=TEST_ADMIN,
+        organisation_id="lpb_kent",
+        published=date(2023, 6, 1),
+        url="https://lpb-kent.example.org/s55",
+    )
 
 
 def _export(engine: Engine) -> dict[str, object]:
@@ -103,6 +124,9 @@ def test_backup_restores_exactly_into_an_empty_database_of_either_kind(
     assert out.stat().st_mode & 0o077 == 0, "the backup is readable by its owner only"
     assert {t.name: (t.rows, t.sha256) for t in taken.manifest.tables} == before
     assert before["attachment"][0] == 2 and before["review"][0] >= 1
+    for table in ("return_round", "return_round_scope", "return_round_closure"):
+        assert before[table][0] >= 1, table
+    assert before["statutory_response"][0] == 1
     assert "sign_in_session" not in before  # sessions are left out: everyone signs in again
 
     target = engine_for(empty_url)
