@@ -15,7 +15,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker import cli_reminders, cli_returns_sheets, db_roles
+from tracker import cli_reminders, cli_returns_sheets, db_roles, moments
 from tracker.catalogue import (
     UNVERIFIED_MARKER,
     CatalogueError,
@@ -114,6 +114,15 @@ def _as_of(value: str | None) -> date:
     return result
 
 
+def _known_on(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return moments.parse_known_on(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--known-on") from None
+
+
 def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
     frame = export.status_frame(rows)
     if fmt == OutputFormat.json:
@@ -166,6 +175,7 @@ def _load_rows(
     orgs: list[str],
     regions: list[str],
     recommendations: list[str],
+    known_on: datetime | None = None,
 ) -> list[progress.StatusRow]:
     try:
         filters = progress.resolve_filters(
@@ -175,7 +185,9 @@ def _load_rows(
             recommendations=recommendations,
             recommendation_codes=[r.code for r in progress.recommendations(engine=_engine())],
         )
-        return progress.status_rows(engine=_engine(), as_of=as_of, filters=filters)
+        return progress.status_rows(
+            engine=_engine(), as_of=as_of, filters=filters, known_on=known_on
+        )
     except (UnknownOrganisationError, UnknownRegionError, LookupError) as exc:
         raise _fail(error_message(exc)) from None
 
@@ -222,6 +234,15 @@ def demo_command(as_user: AsUser = None) -> None:
 AsOf = Annotated[
     str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD); default today.")
 ]
+KnownOn = Annotated[
+    str | None,
+    typer.Option(
+        "--known-on",
+        help="Answer as the record stood at this moment (UK time): YYYY-MM-DD means the end of "
+        "that day, YYYY-MM-DDTHH:MM a time. Updates recorded and reviews made later are left "
+        "out. Default: everything recorded so far.",
+    ),
+]
 Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
 Org = Annotated[
     list[str] | None, typer.Option("--org", help="Organisation name or alias, e.g. Kent, GMP.")
@@ -237,6 +258,7 @@ def status(
     ] = None,
     region: Annotated[list[str] | None, typer.Option("--region")] = None,
     as_of: AsOf = None,
+    known_on: KnownOn = None,
     fmt: Fmt = OutputFormat.table,
 ) -> None:
     """One row per assignment: status, RAG, deadline, overdue and stale as of a date."""
@@ -245,6 +267,7 @@ def status(
         orgs=org or [],
         regions=region or [],
         recommendations=recommendation or [],
+        known_on=_known_on(known_on),
     )
     _print_rows(rows, fmt)
 
@@ -256,6 +279,7 @@ def overdue(
     region: Annotated[list[str] | None, typer.Option("--region")] = None,
     recommendation: Annotated[list[str] | None, typer.Option("--recommendation")] = None,
     as_of: AsOf = None,
+    known_on: KnownOn = None,
     fmt: Fmt = OutputFormat.table,
 ) -> None:
     """The overdue assignments as of a date, most overdue first."""
@@ -264,6 +288,7 @@ def overdue(
         orgs=org or [],
         regions=region or [],
         recommendations=recommendation or [],
+        known_on=_known_on(known_on),
     )
     _print_rows(progress.overdue_rows(rows), fmt)
 
@@ -795,6 +820,12 @@ from tracker.cli_returns import responses_app, rounds_app  # noqa: E402
 
 app.add_typer(rounds_app, name="rounds")
 app.add_typer(responses_app, name="responses")
+
+# The board's commands live in their own module (which imports the helpers above).
+from tracker import cli_board  # noqa: E402
+
+app.add_typer(cli_board.meetings_app, name="meetings")
+app.command("changes")(cli_board.changes_command)
 
 if __name__ == "__main__":
     app()

@@ -20,6 +20,7 @@ RECORD_TABLES = (
     "return_round_closure",
     "statutory_response",
     "reminder_sent",
+    "meeting",
 )
 # Sign-in counts failures, locks accounts and ends sessions: the only columns the dashboard may
 # change. Roles, organisations and passwords are changed by the owner (`tracker users …`), so a

@@ -47,6 +47,7 @@ class Action(StrEnum):
     MANAGE_ROUNDS = "manage_rounds"  # open and close return rounds
     RECORD_RESPONSE = "record_response"  # a local policing body's s.55 response
     SEND_REMINDERS = "send_reminders"  # email organisations what they owe
+    RECORD_MEETING = "record_meeting"  # record that an oversight board met
 
     @property
     def phrase(self) -> str:
@@ -68,6 +69,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.MANAGE_ROUNDS: "open or close return rounds",
     Action.RECORD_RESPONSE: "record a statutory response",
     Action.SEND_REMINDERS: "send reminders",
+    Action.RECORD_MEETING: "record board meetings",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
@@ -122,6 +124,7 @@ def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
             Action.READ_AUDIT,
             Action.MANAGE_ROUNDS,
             Action.SEND_REMINDERS,
+            Action.RECORD_MEETING,
         ):
             return True
         if action == Action.RECORD_RESPONSE:

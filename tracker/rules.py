@@ -8,8 +8,8 @@ The plain-English text of these rules lives in ``RULES_TEXT`` and is shown in th
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -35,6 +35,9 @@ class Rag(StrEnum):
 
     RED = "red"
     AMBER = "amber"
+    # Never reported, not overdue and not at risk: nobody has said it is on track, so it is not
+    # rated green.
+    NO_REPORT = "no_report"
     GREEN = "green"
     COMPLETE = "complete"
     NOT_APPLICABLE = "not_applicable"
@@ -47,6 +50,7 @@ class Rag(StrEnum):
 RAG_LABELS: dict[Rag, str] = {
     Rag.RED: "Red – overdue",
     Rag.AMBER: "Amber – at risk",
+    Rag.NO_REPORT: "Grey – no report yet, not yet due",
     Rag.GREEN: "Green – on track",
     Rag.COMPLETE: "Blue – implemented",
     Rag.NOT_APPLICABLE: "Grey – not applicable",
@@ -55,11 +59,19 @@ RAG_LABELS: dict[Rag, str] = {
 RAG_SHORT: dict[Rag, str] = {
     Rag.RED: "R",
     Rag.AMBER: "A",
+    Rag.NO_REPORT: "N",
     Rag.GREEN: "G",
     Rag.COMPLETE: "B",
     Rag.NOT_APPLICABLE: "–",
 }
-RAG_ORDER: tuple[Rag, ...] = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.NOT_APPLICABLE)
+RAG_ORDER: tuple[Rag, ...] = (
+    Rag.RED,
+    Rag.AMBER,
+    Rag.NO_REPORT,
+    Rag.GREEN,
+    Rag.COMPLETE,
+    Rag.NOT_APPLICABLE,
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,8 @@ class ReviewFact:
     decision: Decision
     reviewed_on: date
     reason: str = ""
+    # The moment it was made, for "as known on" questions (None: only the date is known).
+    reviewed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,38 @@ class Assessment:
     @property
     def claimed_status(self) -> Status:
         return self.self_assessed_status or self.status
+
+
+def utc_moment(moment: datetime) -> datetime:
+    """A moment as an aware UTC datetime; a naive one is taken to be UTC (SQLite stores it so)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def known_on_moment(updates: Iterable[UpdateFact], known_on: datetime) -> list[UpdateFact]:
+    """What the record held at ``known_on``: the updates recorded at or before it, each with
+    only the reviews made at or before it.
+
+    So a claim accepted after ``known_on`` is still a claim awaiting review as known then. A
+    review stored without its time counts from its date (compared with ``known_on``'s date).
+    """
+    moment = utc_moment(known_on)
+    known = []
+    for update in updates:
+        if utc_moment(update.recorded_at) > moment:
+            continue
+        reviews = tuple(
+            r
+            for r in update.reviews
+            if (
+                utc_moment(r.reviewed_at) <= moment
+                if r.reviewed_at is not None
+                else r.reviewed_on <= known_on.date()
+            )
+        )
+        known.append(update if reviews == update.reviews else replace(update, reviews=reviews))
+    return known
 
 
 def latest_update(updates: Iterable[UpdateFact], as_of: date) -> UpdateFact | None:
@@ -211,12 +257,17 @@ def assess(
     as_of: date,
     reporting_from: date,
     thresholds: Thresholds = Thresholds(),
+    known_on: datetime | None = None,
 ) -> Assessment:
     """Status, RAG, overdue and stale for one assignment as of a date.
 
     ``reporting_from`` is when returns were first expected (the report's publication): an
     organisation that has never reported is stale once that is more than the stale period ago.
+    ``known_on`` answers as the record stood at that moment: updates recorded later, and
+    reviews made later, are left out (None: everything recorded so far counts).
     """
+    if known_on is not None:
+        updates = known_on_moment(updates, known_on)
     latest = latest_update(updates, as_of)
     status = validated_status(
         latest, as_of, count_claimed_as_complete=thresholds.count_claimed_as_complete
@@ -241,6 +292,8 @@ def assess(
         or stale
     ):
         rag = Rag.AMBER
+    elif latest is None:
+        rag = Rag.NO_REPORT
     else:
         rag = Rag.GREEN
 
@@ -290,7 +343,8 @@ class Rollup:
 
 def rollup_rag(rags: Iterable[Rag]) -> Rag:
     """A group is as bad as its worst assignment: any red makes it red, then any amber, then any
-    green; complete only when every applicable assignment is implemented."""
+    assignment with no report yet, then any green; complete only when every applicable
+    assignment is implemented."""
     present = set(rags)
     for rag in RAG_ORDER:
         if rag in present:
@@ -360,12 +414,15 @@ and every page says so.
 - **Red – overdue**: overdue as above.
 - **Amber – at risk**: not overdue, but the deadline is within {soon} days, or the latest update \
 revised the target date beyond the deadline, or the assignment is stale.
+- **Grey – no report yet, not yet due**: none of the above, and the organisation has not \
+reported on it at all. Nobody has said it is on track, so it is not rated green.
 - **Green – on track**: everything else.
 
 **Roll-ups.** A recommendation, region, force or owner group is rated by its worst assignment: \
-any red makes it red, then any amber, then any green; it is blue only when every applicable \
-assignment is implemented. The counts beside each roll-up show how many assignments are in each \
-rating. Percentage implemented leaves out assignments marked not applicable.
+any red makes it red, then any amber, then any assignment with no report yet, then any green; \
+it is blue only when every applicable assignment is implemented. The counts beside each \
+roll-up show how many assignments are in each rating. Percentage implemented leaves out \
+assignments marked not applicable.
 """
 
 

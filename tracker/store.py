@@ -352,7 +352,9 @@ def review_facts(*, session: Session) -> dict[int, tuple[ReviewFact, ...]]:
     ).order_by(col(Review.id))
     found: dict[int, list[ReviewFact]] = defaultdict(list)
     for update_id, decision, reviewed_at, reason in session.connection().execute(query):
-        found[update_id].append(ReviewFact(Decision(decision), uk_date(reviewed_at), reason))
+        found[update_id].append(
+            ReviewFact(Decision(decision), uk_date(reviewed_at), reason, reviewed_at)
+        )
     return {k: tuple(v) for k, v in found.items()}
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 
@@ -128,13 +128,20 @@ class Snapshot:
     records: tuple[store.AssignmentRecord, ...]
     facts: dict[int, list[UpdateFact]]
 
-    def assess(self, record: store.AssignmentRecord, as_of: date, limits: Thresholds) -> Assessment:
+    def assess(
+        self,
+        record: store.AssignmentRecord,
+        as_of: date,
+        limits: Thresholds,
+        known_on: datetime | None = None,
+    ) -> Assessment:
         return assess(
             updates=self.facts.get(record.assignment_id, []),
             deadline=record.deadline,
             as_of=as_of,
             reporting_from=self.report.published,
             thresholds=limits,
+            known_on=known_on,
         )
 
 
@@ -157,13 +164,16 @@ def status_rows_from(
     as_of: date,
     filters: Filters = Filters(),
     limits: Thresholds | None = None,
+    known_on: datetime | None = None,
 ) -> list[StatusRow]:
+    """Every assignment the filters admit, as of a date; as the record stood at ``known_on``
+    when given (updates recorded and reviews made after it left out)."""
     limits = limits or thresholds()
     rows = []
     for record in snapshot.records:
         if not filters.admits(record):
             continue
-        a = snapshot.assess(record, as_of, limits)
+        a = snapshot.assess(record, as_of, limits, known_on)
         rows.append(
             StatusRow(
                 recommendation=record.recommendation,
@@ -196,8 +206,27 @@ def status_rows_from(
     return rows
 
 
-def status_rows(*, engine: Engine, as_of: date, filters: Filters = Filters()) -> list[StatusRow]:
-    return status_rows_from(load_snapshot(engine=engine), as_of=as_of, filters=filters)
+def status_rows(
+    *,
+    engine: Engine,
+    as_of: date,
+    filters: Filters = Filters(),
+    known_on: datetime | None = None,
+) -> list[StatusRow]:
+    return status_rows_from(
+        load_snapshot(engine=engine), as_of=as_of, filters=filters, known_on=known_on
+    )
+
+
+def overdue(
+    *,
+    engine: Engine,
+    as_of: date,
+    filters: Filters = Filters(),
+    known_on: datetime | None = None,
+) -> list[StatusRow]:
+    """The overdue assignments as of a date (as known on a moment), most overdue first."""
+    return overdue_rows(status_rows(engine=engine, as_of=as_of, filters=filters, known_on=known_on))
 
 
 def overdue_rows(rows: Iterable[StatusRow]) -> list[StatusRow]:
@@ -281,12 +310,16 @@ def trend(
     until: date,
     filters: Filters = Filters(),
     limits: Thresholds | None = None,
+    known_on: datetime | None = None,
 ) -> list[TrendPoint]:
-    """% implemented and number overdue at each month end since publication."""
+    """% implemented and number overdue at each month end since publication (as the record
+    stood at ``known_on`` when given)."""
     points = []
     for point in month_ends(snapshot.report.published, until):
         summary = _rollup_rows(
-            status_rows_from(snapshot, as_of=point, filters=filters, limits=limits)
+            status_rows_from(
+                snapshot, as_of=point, filters=filters, limits=limits, known_on=known_on
+            )
         )
         points.append(
             TrendPoint(

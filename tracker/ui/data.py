@@ -7,7 +7,7 @@ invalidates the caches at once. Cached functions return plain dataclasses, never
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,29 +149,49 @@ _FILTERS_HASH: dict[str | type[Any], Callable[[Any], Any]] = {progress.Filters: 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_FILTERS_HASH)
 def _status_rows(
-    url: str, version: Version, as_of: date, filters: progress.Filters
+    url: str,
+    version: Version,
+    as_of: date,
+    filters: progress.Filters,
+    known_on: datetime | None = None,
 ) -> list[progress.StatusRow]:
-    return progress.status_rows_from(_snapshot(url, version), as_of=as_of, filters=filters)
+    return progress.status_rows_from(
+        _snapshot(url, version), as_of=as_of, filters=filters, known_on=known_on
+    )
 
 
 def status_rows(
-    tracker: Tracker, *, as_of: date, filters: progress.Filters | None = None
+    tracker: Tracker,
+    *,
+    as_of: date,
+    filters: progress.Filters | None = None,
+    known_on: datetime | None = None,
 ) -> list[progress.StatusRow]:
-    """Every assignment (that the filters admit) as of a date."""
-    return _status_rows(tracker.url, tracker.version, as_of, filters or progress.Filters())
+    """Every assignment (that the filters admit) as of a date, as known on a moment if given."""
+    return _status_rows(
+        tracker.url, tracker.version, as_of, filters or progress.Filters(), known_on
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs=_FILTERS_HASH)
 def _trend(
-    url: str, version: Version, until: date, filters: progress.Filters
+    url: str,
+    version: Version,
+    until: date,
+    filters: progress.Filters,
+    known_on: datetime | None = None,
 ) -> list[progress.TrendPoint]:
-    return progress.trend(_snapshot(url, version), until=until, filters=filters)
+    return progress.trend(_snapshot(url, version), until=until, filters=filters, known_on=known_on)
 
 
 def trend(
-    tracker: Tracker, *, until: date, filters: progress.Filters | None = None
+    tracker: Tracker,
+    *,
+    until: date,
+    filters: progress.Filters | None = None,
+    known_on: datetime | None = None,
 ) -> list[progress.TrendPoint]:
-    return _trend(tracker.url, tracker.version, until, filters or progress.Filters())
+    return _trend(tracker.url, tracker.version, until, filters or progress.Filters(), known_on)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

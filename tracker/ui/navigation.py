@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
+    PageSpec("changes.py", "Changes since", "changes", ":material/compare_arrows:"),
     PageSpec(
         "review.py", "Review queue", "review", ":material/task_alt:", roles=("admin", "monitor")
     ),
@@ -68,7 +69,16 @@ DEFAULT_PAGE = "overview"
 EDITOR_DEFAULT_PAGE = "my-actions"
 # Pages whose figures answer for the as-of date.
 AS_OF_PAGES = frozenset(
-    {"overview", "force", "recommendation", "overdue", "my-actions", "rounds", "responses"}
+    {
+        "overview",
+        "force",
+        "recommendation",
+        "overdue",
+        "my-actions",
+        "rounds",
+        "responses",
+        "changes",
+    }
 )
 
 
