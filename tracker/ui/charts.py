@@ -545,6 +545,36 @@ def show_trend(points: Sequence[TrendPoint]) -> None:
     )
 
 
+# --- The board summary's trend (drawn in tracker.reports.figures) -------------------------
+
+
+def rag_trend_summary(points: Sequence[tuple[date, dict[str, int]]]) -> str:
+    """One sentence: assignments by rating at the first month end and on the last date."""
+    if not points:
+        return "No figures yet for this period."
+
+    def words(counts: dict[str, int]) -> str:
+        return counts_in_words({rag: counts.get(rag.value, 0) for rag in RAG_ORDER})
+
+    (first, start), (last, end) = points[0], points[-1]
+    return f"On {long_date(first)}: {words(start)}. On {long_date(last)}: {words(end)}."
+
+
+def show_rag_trend_words(points: Sequence[tuple[date, dict[str, int]]], *, key: str) -> None:
+    """The sentence and the table for a chart of assignments by rating over time."""
+    show_summary(rag_trend_summary(points), key=key)
+    frame = pd.DataFrame(
+        [
+            {"Date": long_date(day), **{RAG_LABELS[r]: counts.get(r.value, 0) for r in RAG_ORDER}}
+            for day, counts in points
+        ],
+        columns=["Date", *(RAG_LABELS[r] for r in RAG_ORDER)],
+    )
+    show_table_alternative(
+        frame, key=key, title="Assignments in each rating at each month end", rag_columns=()
+    )
+
+
 # --- RAG distribution --------------------------------------------------------------------
 
 
