@@ -73,7 +73,7 @@ def counts_in_words(counts: dict[Rag, int], *, unit: str = "") -> str:
 
 def show_summary(sentence: str, *, key: str) -> None:
     """The chart's one sentence, beside it (escaped: shown exactly as written)."""
-    with st.container(key=f"{key}_summary"):
+    with st.container(key=f"{key}_in_words"):
         st.markdown(escape_markdown(sentence))
 
 
