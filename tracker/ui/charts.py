@@ -50,6 +50,18 @@ def _base_layout(fig: go.Figure, *, height: int) -> None:
     fig.update_yaxes(tickfont=axis_text, title_font=axis_text)
 
 
+def readable(fig: go.Figure) -> go.Figure:
+    """Lift every text in a figure drawn elsewhere (for paper) to the screen's 14 px minimum."""
+    fig.update_layout(font_size=MIN_FONT, legend_font_size=MIN_FONT)
+    fig.update_xaxes(tickfont_size=MIN_FONT, title_font_size=MIN_FONT)
+    fig.update_yaxes(tickfont_size=MIN_FONT, title_font_size=MIN_FONT)
+    fig.update_annotations(font_size=MIN_FONT)
+    fig.for_each_trace(
+        lambda trace: trace.update(textfont_size=MIN_FONT) if "textfont" in trace else None
+    )
+    return fig
+
+
 def _pattern(rag: Rag) -> dict[str, Any]:
     """A pattern over the fill, so segments differ without colour (greyscale, colour blindness)."""
     return {

@@ -94,7 +94,7 @@ def show_board_summary(summary: BoardSummary) -> None:
         trend, ranks = st.columns([3, 2], gap="small")
         with trend:
             st.plotly_chart(
-                board_trend_figure(summary, height=270),
+                charts.readable(board_trend_figure(summary, height=270)),
                 config=PLOT_CONFIG,
                 key="board_trend",
             )
