@@ -484,13 +484,10 @@ def plan_round_returns(
                     continue  # already decided: nothing to repeat
                 review = decided
             said = f"{latest.evidence_date.day} {latest.evidence_date:%B %Y}"
-            narrative = (
-                f"{demo_round.name}: no change since our update of {said}."
-                + (
-                    " That update stands while the monitor reviews it."
-                    if latest.status.is_closed
-                    else " The work described there continues as planned."
-                )
+            narrative = f"{demo_round.name}: no change since our update of {said}." + (
+                " That update stands while the monitor reviews it."
+                if latest.status.is_closed
+                else " The work described there continues as planned."
             )
             checked = CheckedUpdate(
                 status=latest.status,
