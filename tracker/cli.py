@@ -806,6 +806,12 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
+# --- Backups (tracker/cli_backup.py) ------------------------------------------------------------
+from tracker import cli_backup  # noqa: E402
+
+app.command("backup")(_plain_database_errors(cli_backup.backup_command))
+app.command("restore")(_plain_database_errors(cli_backup.restore_command))
+
 cli_returns_sheets.register(app)
 cli_reminders.register(app)
 
