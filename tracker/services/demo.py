@@ -522,16 +522,15 @@ def plan_round_returns(
 def _fill_rounds(
     *,
     engine: Engine,
+    actor: Actor,
     pending: list[store.NewUpdate],
     who: dict[str, str],
     reviews: dict[tuple[int, str], Review | None],
 ) -> tuple[int, int, int]:
     """Open (and close) the demonstration rounds through the rounds service, with the returns
     organisations send for them. Returns (rounds opened now, returns stored now, already
-    there); updates in ``pending`` are already stored."""
-    monitor = Actor(
-        username=DEMO_MONITOR, display_name=SAMPLE_USERS[DEMO_MONITOR], role=Role.MONITOR
-    )
+    there); updates in ``pending`` are already stored. The rounds are opened and closed as
+    whoever loads the demonstration, so the audit trail names who really did it."""
     histories: dict[int, list[store.NewUpdate]] = {}
     for update in pending:
         histories.setdefault(update.assignment_id, []).append(update)
@@ -542,7 +541,7 @@ def _fill_rounds(
         if found is None:
             found = rounds.open_round(
                 engine=engine,
-                actor=monitor,
+                actor=actor,
                 name=demo_round.name,
                 due_date=demo_round.due,
                 at=datetime.combine(demo_round.opened, _ROUND_OPENS_AT, tzinfo=UTC),
@@ -573,7 +572,7 @@ def _fill_rounds(
         if demo_round.closed is not None and found.closed_at is None:
             rounds.close_round(
                 engine=engine,
-                actor=monitor,
+                actor=actor,
                 name=demo_round.name,
                 at=datetime.combine(demo_round.closed, _ROUND_CLOSES_AT, tzinfo=UTC),
             )
@@ -801,7 +800,7 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
     # Rounds go through the rounds service, which fixes each round's scope from the stored
     # record, so they come after the updates they ask about.
     rounds_opened, returns_added, returns_there = _fill_rounds(
-        engine=engine, pending=pending, who=speakers, reviews=planned_reviews
+        engine=engine, actor=actor, pending=pending, who=speakers, reviews=planned_reviews
     )
     stored = len(fresh) + returns_added
     if stored or users_added or meetings_added or responses_added or rounds_opened:
