@@ -248,9 +248,11 @@ def test_the_demo_has_a_closed_round_and_an_open_one_with_every_kind_of_return(
     assert set(states) == set(rounds.ReturnState)
     finished = rounds.round_returns(engine=demo_engine, round_id=closed[0].id, as_of=AS_OF)
     summary = finished.national
-    # Most returned on time; some late; some never did.
-    assert summary.returned - summary.returned_late > summary.late > 0
-    assert summary.returned_late > 0
+    # Many returned on time, a few late, and some never did (a claim still waiting for review
+    # or an assignment never reported on holds an organisation's return back).
+    on_time = summary.returned - summary.returned_late
+    assert on_time > summary.returned_late > 0
+    assert summary.late > 0 and on_time > summary.asked / 3
     coming = rounds.round_returns(engine=demo_engine, round_id=still_open[0].id, as_of=AS_OF)
     assert still_open[0].due_date > AS_OF
     assert coming.national.returned > 0 and coming.national.not_yet_due > 0

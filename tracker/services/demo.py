@@ -450,9 +450,9 @@ def plan_round_returns(
     repeats a claim: most organisations return on time, some late (while the round is open and
     before the demonstration ends), some not at all. Each says there is no change since the
     organisation's last update, which is itself evidence. Never-reported assignments get
-    nothing, nor a claim the monitor has already returned (the organisation owes evidence, not
-    a repeat), so those organisations have not returned. A repeated claim still waiting takes
-    over the decision the monitor makes later. Fixed by the round and organisation."""
+    nothing, nor a claim the monitor has already decided or leaves waiting (a repeat would only
+    read as a new claim), so those organisations have not returned. A repeated claim takes over
+    the decision the monitor makes on it later. Fixed by the round and organisation."""
     by_org: dict[str, list[int]] = {}
     for assignment_id, organisation_id in scope:
         by_org.setdefault(organisation_id, []).append(assignment_id)
@@ -461,9 +461,9 @@ def plan_round_returns(
     for organisation_id, assignment_ids in by_org.items():
         rng = random.Random(f"round:{demo_round.name}:{organisation_id}")
         roll = rng.random()
-        if roll < 0.7:
+        if roll < 0.8:
             first, last = demo_round.opened, min(demo_round.due, last_day)
-        elif roll < 0.85 and demo_round.due < last_day:
+        elif roll < 0.94 and demo_round.due < last_day:
             first, last = demo_round.due + timedelta(days=1), last_day - timedelta(days=1)
         else:
             continue  # sends nothing for this round (beyond what its usual updates say)
@@ -480,8 +480,9 @@ def plan_round_returns(
             review: Review | None = None
             if latest.status.is_closed:
                 decided = reviews.get((assignment_id, latest.fingerprint))
-                if decided is not None and decided[1] <= recorded_at:
-                    continue  # already decided: nothing to repeat
+                if decided is None or decided[1] <= recorded_at:
+                    # Already decided, or left waiting: a repeat would only show as a new claim.
+                    continue
                 review = decided
             said = f"{latest.evidence_date.day} {latest.evidence_date:%B %Y}"
             narrative = f"{demo_round.name}: no change since our update of {said}." + (
