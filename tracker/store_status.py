@@ -9,7 +9,7 @@ functions find that update with one index lookup per assignment (the index on
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from tracker.store import uk_date
 
 _UPDATE = EvidenceUpdate.__table__  # type: ignore[attr-defined]
 _REVIEW = Review.__table__  # type: ignore[attr-defined]
+_CLAIMS = frozenset(s.value for s in Status if s.is_closed)
 # Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
 _CHUNK = 5_000
 
@@ -46,12 +47,14 @@ def _assignment_ids() -> sa.TableClause:
 
 
 def _fact_columns() -> list[sa.ColumnElement[object]]:
+    # Read as the driver gives them (no SQLAlchemy type processing: it costs more than the
+    # query itself over tens of thousands of rows); ``_row`` turns them into dates.
     return [
         _UPDATE.c.id,
         _UPDATE.c.status,
-        _UPDATE.c.evidence_date,
-        _UPDATE.c.recorded_at,
-        _UPDATE.c.revised_target_date,
+        sa.type_coerce(_UPDATE.c.evidence_date, sa.String),
+        sa.type_coerce(_UPDATE.c.recorded_at, sa.String),
+        sa.type_coerce(_UPDATE.c.revised_target_date, sa.String),
     ]
 
 
@@ -75,7 +78,7 @@ def latest_facts(
             .where(a.c.id.in_(chunk))
         )
         for aid, uid, status, evidence_date, recorded_at, revised in session.execute(query):
-            found[aid] = _Row(uid, status, _as_date(evidence_date), recorded_at, revised)
+            found[aid] = _row(uid, status, evidence_date, recorded_at, revised)
     reviews = review_facts(
         session=session,
         update_ids=[row.id for row in found.values() if Status(row.status).is_closed],
@@ -99,7 +102,8 @@ def latest_facts_at(
     dates = sa.union_all(
         *(sa.select(sa.literal(p, sa.Date).label("point")) for p in sorted(set(points)))
     ).cte("points")
-    rows: list[tuple[date, int, _Row]] = []
+    pairs: list[tuple[object, int, int]] = []
+    raw: dict[int, tuple[int, str, object, object, object]] = {}
     for chunk in _chunks(assignment_ids):
         latest = _latest_id(a.c.id, dates.c.point, known_on)
         query = (
@@ -107,20 +111,22 @@ def latest_facts_at(
             .select_from(dates.join(a, sa.true()).join(_UPDATE, _UPDATE.c.id == latest))
             .where(a.c.id.in_(chunk))
         )
+        # The same update often speaks for many month ends: each is read into a fact once.
         for point, aid, uid, status, evidence_date, recorded_at, revised in session.execute(query):
-            row = _Row(uid, status, _as_date(evidence_date), recorded_at, revised)
-            rows.append((_as_date(point), aid, row))
+            pairs.append((point, aid, uid))
+            if uid not in raw:
+                raw[uid] = (uid, status, evidence_date, recorded_at, revised)
     reviews = review_facts(
         session=session,
-        update_ids={row.id for _, _, row in rows if Status(row.status).is_closed},
+        update_ids=[uid for uid, row in raw.items() if row[1] in _CLAIMS],
         known_on=known_on,
     )
-    facts: dict[int, UpdateFact] = {}
+    facts = {uid: _fact(_row(*row), reviews) for uid, row in raw.items()}
+    days: dict[object, date] = {}
     by_point: dict[date, dict[int, UpdateFact]] = {p: {} for p in points}
-    for point, aid, row in rows:
-        if row.id not in facts:
-            facts[row.id] = _fact(row, reviews)
-        by_point[point][aid] = facts[row.id]
+    for point, aid, uid in pairs:
+        day = days.get(point) or days.setdefault(point, _as_date(point))
+        by_point[day][aid] = facts[uid]
     return by_point
 
 
@@ -166,6 +172,23 @@ def _fact(row: _Row, reviews: dict[int, tuple[ReviewFact, ...]]) -> UpdateFact:
         revised_target_date=row.revised_target_date,
         reviews=reviews.get(row.id, ()),
     )
+
+
+def _row(uid: int, status: str, day: object, recorded: object, revised: object) -> _Row:
+    return _Row(
+        uid,
+        status,
+        _as_date(day),
+        _as_moment(recorded),
+        None if revised is None else _as_date(revised),
+    )
+
+
+def _as_moment(value: object) -> datetime:
+    # SQLite keeps a moment as UTC text without an offset; PostgreSQL gives it with its zone.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
 def _as_date(value: object) -> date:

@@ -106,6 +106,17 @@ STATUS_KEYS: tuple[str, ...] = (
 )
 
 
+def status_records(
+    rows: Iterable[StatusRow], keys: tuple[str, ...] = STATUS_KEYS
+) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts with the stable keys, dates as YYYY-MM-DD (no pandas needed)."""
+
+    def plain(value: object) -> object:
+        return value.isoformat() if isinstance(value, date) else value
+
+    return [{key: plain(getattr(row, key)) for key in keys} for row in rows]
+
+
 def thresholds() -> Thresholds:
     settings = get_settings()
     return Thresholds(

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -332,6 +331,8 @@ def _file_problem(path: Path, message: str, row: int = 0) -> ImportRejectedError
 
 def _read_xlsx(path: Path, sheet: str | None) -> ImportTable:
     try:
+        import openpyxl  # only when a workbook is imported: it is slow to load
+
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds; all mean "cannot read this file"
         raise _file_problem(path, f"cannot be read as an Excel workbook ({exc})") from exc
