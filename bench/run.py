@@ -206,6 +206,9 @@ def page_figures(url: str, today: date) -> dict[str, float]:
     os.environ["TRACKER_DATABASE_URL"] = url
     out: dict[str, float] = {}
     for force, name in ((False, "overview"), (True, "force")):
+        # Once first, so "cold" is what a running server meets after a write (its modules are
+        # loaded; the data caches are stale), not the interpreter's first import of Streamlit.
+        _run(_page(force, today))
         one_write(url, 10_000 + int(force))
         at = _page(force, today)
         out[f"{name}_cold"] = _run(at)
@@ -280,6 +283,8 @@ def measure(url: str, size: str, database: str, *, quick: bool) -> list[Figure]:
         figures.append(figure)
         print(figure.line(), flush=True)
 
+    # The machine is shared: say how busy it was, since every figure below is wall-clock time.
+    add("load_average_1min", os.getloadavg()[0], "load")
     snapshot = progress.load_snapshot(engine=engine)
     report = snapshot.report.id
     repeat = 7

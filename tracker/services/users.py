@@ -413,6 +413,9 @@ def start_session(*, engine: Engine, actor: Actor, now: datetime | None = None) 
     return SignedIn(actor=actor_for(user), token=token)
 
 
+_TOUCH_EVERY = timedelta(seconds=30)
+
+
 def resume_session(*, engine: Engine, token: str, now: datetime | None = None) -> Actor | None:
     """The user a browser's token belongs to, if the session is live; refreshes its idle clock."""
     now = now or _now()
@@ -427,7 +430,10 @@ def resume_session(*, engine: Engine, token: str, now: datetime | None = None) -
         user = store_users.user(session=session, username=found.username)
         if user is None or not user.active:
             return None
-        store_users.touch_session(session=session, session_id=found.id, now=now)
+        # The idle clock needs minutes, not milliseconds: writing it on every rerun would make
+        # each page view a write (a disk flush on SQLite) for nothing.
+        if now - _aware(found.last_seen_at) >= _TOUCH_EVERY:
+            store_users.touch_session(session=session, session_id=found.id, now=now)
     return actor_for(user)
 
 
