@@ -114,7 +114,7 @@ def _reference(
         assert report is not None
         records = store.assignment_records(session=session, report_id=report.id)
         facts = store.update_facts(session=session)
-    out = {}
+    out: dict[int, tuple[object, ...]] = {}
     for r in records:
         a = assess(
             updates=facts.get(r.assignment_id, []),
