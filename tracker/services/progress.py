@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
@@ -135,13 +136,38 @@ def claims_rule() -> str:
 class Snapshot:
     """The report and its assignments as stored: what every read starts from.
 
-    The updates are not held here: each question (status as of a date, the trend) fetches only
-    the few updates it needs from ``engine``, so its cost does not grow with the history.
+    The status table and the trend do not use the history held here: each fetches only the
+    updates that speak for its dates from ``engine``, so its cost does not grow with the
+    history. ``facts`` (every update of every assignment) is loaded only when first asked for,
+    by the few questions that need whole histories.
     """
 
     report: store.ReportInfo
     records: tuple[store.AssignmentRecord, ...]
     engine: Engine
+
+    @cached_property
+    def facts(self) -> dict[int, list[UpdateFact]]:
+        with read_session(self.engine) as session:
+            return dict(store.update_facts(session=session))
+
+    def assess(
+        self,
+        record: store.AssignmentRecord,
+        as_of: date,
+        limits: Thresholds,
+        known_on: datetime | None = None,
+    ) -> Assessment:
+        """One assignment by the rules over its whole history (see ``status_rows_from`` for the
+        fast way to assess them all)."""
+        return assess(
+            updates=self.facts.get(record.assignment_id, []),
+            deadline=record.deadline,
+            as_of=as_of,
+            reporting_from=self.report.published,
+            thresholds=limits,
+            known_on=known_on,
+        )
 
 
 def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
