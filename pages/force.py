@@ -3,7 +3,17 @@
 import streamlit as st
 
 from tracker.services import progress
-from tracker.ui import controls, data, history, messages, navigation, panels, session, tables
+from tracker.ui import (
+    board,
+    controls,
+    data,
+    history,
+    messages,
+    navigation,
+    panels,
+    session,
+    tables,
+)
 from tracker.ui.format import kind_label, long_date
 
 tracker = data.connect()
@@ -64,9 +74,15 @@ st.caption(
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 panels.show_headline_metrics(progress.national_rollup(rows), recommendations=len(assigned))
 
-ASSIGNMENTS, HISTORY, COMPARISON = "Assignments", "Evidence history", "Compared with others"
-assignments, evidence, comparison = st.tabs(
-    [ASSIGNMENTS, HISTORY, COMPARISON], default=HISTORY if arrived_for_history else ASSIGNMENTS
+ASSIGNMENTS, HISTORY, TARGETS, COMPARISON = (
+    "Assignments",
+    "Evidence history",
+    "Target dates",
+    "Compared with others",
+)
+assignments, evidence, targets, comparison = st.tabs(
+    [ASSIGNMENTS, HISTORY, TARGETS, COMPARISON],
+    default=HISTORY if arrived_for_history else ASSIGNMENTS,
 )
 with assignments:
     tables.show_status_table(rows, key="force_assignments")
@@ -88,6 +104,19 @@ with evidence:
         titles={r.code: (r.title, r.verified) for r in recommendations},
         focus=focus,
         key="force_history",
+    )
+with targets:
+    st.caption(
+        "Every revision of a target date, newest first, with the reason and who gave it. The "
+        "deadline itself never moves: days slipped are the current target minus the deadline."
+    )
+    board.show_revision_history(
+        board.slips(
+            tracker,
+            as_of=as_of,
+            filters=progress.Filters(organisation_ids=frozenset({organisation.id})),
+        ),
+        key="force_targets",
     )
 with comparison:
     st.caption("Against organisations of the same kind in its region and in England and Wales.")

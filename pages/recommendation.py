@@ -4,7 +4,7 @@ what the forces that implemented it did."""
 import streamlit as st
 
 from tracker.services import progress
-from tracker.ui import charts, controls, data, messages, panels, tables
+from tracker.ui import board, charts, controls, data, messages, panels, tables
 from tracker.ui.format import long_date
 
 tracker = data.connect()
@@ -46,3 +46,17 @@ tables.show_latest_evidence(rows, updates, key="recommendation_organisations")
 st.subheader("Peer learning: forces that have implemented it")
 if not tables.show_peer_learning(rows, updates, key="recommendation_peer_learning"):
     st.info("No force has reported this recommendation implemented yet, as of this date.")
+
+st.subheader("Target dates")
+st.caption(
+    "Each organisation's revised target dates against the deadline, with the latest reason "
+    f"given, as of {long_date(as_of)}. Revised twice or more: the date keeps moving."
+)
+board.show_recommendation_slippage(
+    board.slips(
+        tracker,
+        as_of=as_of,
+        filters=progress.Filters(region_ids=filters.region_ids, recommendations=frozenset({code})),
+    ),
+    key="recommendation_slippage",
+)

@@ -96,7 +96,13 @@ def test_matrix_cells_carry_letter_hover_and_the_link_to_the_evidence(
     assert len(points) == len(rows) == 43 * len(heatmap["x"])
     kent_r6 = next(r for r in rows if r.organisation_id == "kent" and r.recommendation == "R6")
     letter, hover = points[("kent", "R6")]
-    assert letter == {"red": "R", "amber": "A", "green": "G", "complete": "B"}.get(kent_r6.rag, "–")
+    assert letter == {
+        "red": "R",
+        "amber": "A",
+        "no_report": "N",
+        "green": "G",
+        "complete": "B",
+    }.get(kent_r6.rag, "–")
     assert "Kent Police" in hover and "Status:" in hover and "Deadline: 5 April 2023" in hover
     assert "Last update:" in hover
     assert "Wording to be confirmed against the published report" in hover

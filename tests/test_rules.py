@@ -216,6 +216,24 @@ def test_recent_open_assignment_far_from_deadline_is_green() -> None:
     assert not a.stale and not a.overdue and a.rag == Rag.GREEN
 
 
+def test_never_reported_before_the_deadline_is_no_report_yet_not_green() -> None:
+    # 1 June 2023: 57 days after publication (not stale), 152 days before the deadline.
+    a = assess_on(date(2023, 6, 1))
+    assert a.never_reported and not a.stale and not a.overdue
+    assert a.rag == Rag.NO_REPORT and a.rag.label == "Grey – no report yet, not yet due"
+
+
+def test_never_reported_near_the_deadline_or_stale_is_amber_and_after_it_red() -> None:
+    assert assess_on(DEADLINE - timedelta(days=30)).rag == Rag.AMBER  # due soon (and stale)
+    assert assess_on(PUBLISHED + timedelta(days=91), deadline=date(2025, 1, 1)).rag == Rag.AMBER
+    assert assess_on(DEADLINE + timedelta(days=1)).rag == Rag.RED
+
+
+def test_never_reported_without_a_deadline_is_no_report_until_stale() -> None:
+    assert assess_on(PUBLISHED + timedelta(days=90), deadline=None).rag == Rag.NO_REPORT
+    assert assess_on(PUBLISHED + timedelta(days=91), deadline=None).rag == Rag.AMBER
+
+
 # --- Stale --------------------------------------------------------------------------------
 
 
@@ -268,6 +286,8 @@ def test_assessment_reports_the_update_it_rests_on() -> None:
         ([Rag.GREEN, Rag.COMPLETE, Rag.RED, Rag.AMBER], Rag.RED),
         ([Rag.GREEN, Rag.AMBER, Rag.COMPLETE], Rag.AMBER),
         ([Rag.COMPLETE, Rag.GREEN, Rag.NOT_APPLICABLE], Rag.GREEN),
+        ([Rag.GREEN, Rag.NO_REPORT, Rag.COMPLETE], Rag.NO_REPORT),
+        ([Rag.NO_REPORT, Rag.AMBER], Rag.AMBER),
         ([Rag.COMPLETE, Rag.NOT_APPLICABLE, Rag.COMPLETE], Rag.COMPLETE),
         ([Rag.NOT_APPLICABLE], Rag.NOT_APPLICABLE),
     ],
@@ -318,7 +338,7 @@ def test_empty_group_has_no_assignments_and_nothing_implemented() -> None:
     assert r.percent_implemented == 0.0
     assert r.share(Rag.RED) == 0.0
     assert all(count == 0 for count in r.counts.values())
-    assert r.rag not in (Rag.RED, Rag.AMBER, Rag.GREEN)
+    assert r.rag not in (Rag.RED, Rag.AMBER, Rag.NO_REPORT, Rag.GREEN)
 
 
 # --- No heavy imports ----------------------------------------------------------------------

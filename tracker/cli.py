@@ -810,5 +810,11 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
+# The board's commands live in their own module (which imports the helpers above).
+from tracker import cli_board  # noqa: E402
+
+app.add_typer(cli_board.meetings_app, name="meetings")
+app.command("changes")(cli_board.changes_command)
+
 if __name__ == "__main__":
     app()

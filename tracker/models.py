@@ -191,7 +191,19 @@ class AuditEvent(SQLModel, table=True):
 
 
 # --- Board meetings (migration 0005) ---------------------------------------------------------
-# (tables for meetings go here)
+
+
+class Meeting(SQLModel, table=True):
+    """An oversight board's meeting: the default "since" for what changed. Append-only."""
+
+    __table_args__ = (sa.UniqueConstraint("board", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    board: str = Field(max_length=200)
+    held_on: date = Field(index=True)
+    recorded_by: str = Field(max_length=64)  # username
+    recorded_by_name: str  # display name, as shown
+    recorded_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
 
 
 # --- Return rounds and statutory responses (migration 0006) ---------------------------------

@@ -9,6 +9,8 @@ from tracker.rules import RAG_LABELS, RAG_SHORT, Rag
 RAG_COLOURS: dict[Rag, tuple[str, str]] = {
     Rag.RED: ("#651b1b", "#f4d7d7"),
     Rag.AMBER: ("#7a3c1c", "#fde4d7"),
+    # GOV.UK light grey: paler than not applicable's grey, and always with its words.
+    Rag.NO_REPORT: ("#0b0c0c", "#f3f2f1"),
     Rag.GREEN: ("#083d29", "#cfe4dc"),
     Rag.COMPLETE: ("#0c2d4a", "#bbd4ea"),
     Rag.NOT_APPLICABLE: ("#0b0c0c", "#cecece"),
@@ -17,6 +19,7 @@ RAG_COLOURS: dict[Rag, tuple[str, str]] = {
 RAG_FILLS: dict[Rag, str] = {
     Rag.RED: "#d4351c",
     Rag.AMBER: "#f47738",
+    Rag.NO_REPORT: "#505a5f",
     Rag.GREEN: "#00703c",
     Rag.COMPLETE: "#1d70b8",
     Rag.NOT_APPLICABLE: "#b1b4b6",

@@ -42,6 +42,7 @@ class Action(StrEnum):
     RELOAD_CATALOGUE = "reload_catalogue"
     REDACT = "redact"  # blank personal data uploaded by mistake
     LOAD_DEMO = "load_demo"  # fill a database with demonstration data
+    RECORD_MEETING = "record_meeting"  # record that an oversight board met
 
     @property
     def phrase(self) -> str:
@@ -58,6 +59,7 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.RELOAD_CATALOGUE: "reload the catalogue",
     Action.REDACT: "redact evidence",
     Action.LOAD_DEMO: "load demonstration data",
+    Action.RECORD_MEETING: "record board meetings",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
@@ -107,7 +109,7 @@ def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if action == Action.READ:
         return True
     if actor.role == Role.MONITOR:
-        if action in (Action.REVIEW, Action.READ_AUDIT):
+        if action in (Action.REVIEW, Action.READ_AUDIT, Action.RECORD_MEETING):
             return True
         if action == Action.RECORD:
             return target is not None and target.kind in NATIONAL_KINDS

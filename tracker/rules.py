@@ -35,6 +35,9 @@ class Rag(StrEnum):
 
     RED = "red"
     AMBER = "amber"
+    # Never reported, not overdue and not at risk: nobody has said it is on track, so it is not
+    # rated green.
+    NO_REPORT = "no_report"
     GREEN = "green"
     COMPLETE = "complete"
     NOT_APPLICABLE = "not_applicable"
@@ -47,6 +50,7 @@ class Rag(StrEnum):
 RAG_LABELS: dict[Rag, str] = {
     Rag.RED: "Red – overdue",
     Rag.AMBER: "Amber – at risk",
+    Rag.NO_REPORT: "Grey – no report yet, not yet due",
     Rag.GREEN: "Green – on track",
     Rag.COMPLETE: "Blue – implemented",
     Rag.NOT_APPLICABLE: "Grey – not applicable",
@@ -55,11 +59,19 @@ RAG_LABELS: dict[Rag, str] = {
 RAG_SHORT: dict[Rag, str] = {
     Rag.RED: "R",
     Rag.AMBER: "A",
+    Rag.NO_REPORT: "N",
     Rag.GREEN: "G",
     Rag.COMPLETE: "B",
     Rag.NOT_APPLICABLE: "–",
 }
-RAG_ORDER: tuple[Rag, ...] = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.NOT_APPLICABLE)
+RAG_ORDER: tuple[Rag, ...] = (
+    Rag.RED,
+    Rag.AMBER,
+    Rag.NO_REPORT,
+    Rag.GREEN,
+    Rag.COMPLETE,
+    Rag.NOT_APPLICABLE,
+)
 
 
 @dataclass(frozen=True)
@@ -280,6 +292,8 @@ def assess(
         or stale
     ):
         rag = Rag.AMBER
+    elif latest is None:
+        rag = Rag.NO_REPORT
     else:
         rag = Rag.GREEN
 
@@ -329,7 +343,8 @@ class Rollup:
 
 def rollup_rag(rags: Iterable[Rag]) -> Rag:
     """A group is as bad as its worst assignment: any red makes it red, then any amber, then any
-    green; complete only when every applicable assignment is implemented."""
+    assignment with no report yet, then any green; complete only when every applicable
+    assignment is implemented."""
     present = set(rags)
     for rag in RAG_ORDER:
         if rag in present:
@@ -399,12 +414,15 @@ and every page says so.
 - **Red – overdue**: overdue as above.
 - **Amber – at risk**: not overdue, but the deadline is within {soon} days, or the latest update \
 revised the target date beyond the deadline, or the assignment is stale.
+- **Grey – no report yet, not yet due**: none of the above, and the organisation has not \
+reported on it at all. Nobody has said it is on track, so it is not rated green.
 - **Green – on track**: everything else.
 
 **Roll-ups.** A recommendation, region, force or owner group is rated by its worst assignment: \
-any red makes it red, then any amber, then any green; it is blue only when every applicable \
-assignment is implemented. The counts beside each roll-up show how many assignments are in each \
-rating. Percentage implemented leaves out assignments marked not applicable.
+any red makes it red, then any amber, then any assignment with no report yet, then any green; \
+it is blue only when every applicable assignment is implemented. The counts beside each \
+roll-up show how many assignments are in each rating. Percentage implemented leaves out \
+assignments marked not applicable.
 """
 
 

@@ -5,6 +5,7 @@ and reviews recorded at moments the test chooses.
 """
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -83,3 +84,50 @@ def review(
             reviewed_by="monitor",
             reviewed_at=reviewed_at,
         )
+
+
+def board_history(engine: Engine) -> None:
+    """The fixed history of tests/test_changes.py (see its docstring for what moved)."""
+
+    def add(code: str, org: str, status: Status, evidence: date, recorded: Any, **kw: Any) -> int:
+        return append(
+            engine,
+            recommendation=code,
+            organisation_id=org,
+            status=status,
+            evidence_date=evidence,
+            recorded_at=recorded,
+            **kw,
+        )
+
+    add("R4", "kent", Status.IN_PROGRESS, date(2023, 9, 1), utc(2023, 9, 2))
+    claim = add("R4", "kent", Status.IMPLEMENTED, date(2024, 2, 15), utc(2024, 2, 16))
+    review(engine, claim, utc(2024, 3, 1))
+    add("R5", "college_of_policing", Status.IN_PROGRESS, date(2023, 12, 1), utc(2023, 12, 1))
+    add("R7", "kent", Status.IN_PROGRESS, date(2024, 3, 10), utc(2024, 3, 11))
+    add(
+        "R10",
+        "kent",
+        Status.IN_PROGRESS,
+        date(2023, 9, 1),
+        utc(2023, 9, 2),
+        revised_target_date=date(2024, 6, 30),
+        revision_reason="Training contract re-let",
+    )
+    add(
+        "R10",
+        "kent",
+        Status.IN_PROGRESS,
+        date(2024, 4, 1),
+        utc(2024, 4, 2),
+        revised_target_date=date(2024, 9, 30),
+        revision_reason="Trainers not available until the summer",
+    )
+    returned = add("R12", "kent", Status.IMPLEMENTED, date(2023, 12, 1), utc(2023, 12, 2))
+    review(engine, returned, utc(2024, 2, 10), Decision.RETURNED, "No audit evidence")
+    done = add("R13", "kent", Status.IMPLEMENTED, date(2023, 10, 1), utc(2023, 10, 2))
+    review(engine, done, utc(2023, 10, 10))
+    add("R13", "kent", Status.IN_PROGRESS, date(2024, 3, 1), utc(2024, 3, 2))
+    add("R14", "kent", Status.IN_PROGRESS, date(2024, 1, 15), utc(2024, 2, 20))
+    add("R6", "kent", Status.IN_PROGRESS, date(2023, 6, 1), utc(2023, 6, 2))
+    add("R6", "kent", Status.IN_PROGRESS, date(2024, 3, 1), utc(2024, 3, 1), narrative="Again.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from tracker import store
 from tracker.evidence import safe_file_name
+from tracker.movement import BACK_DATED_AFTER_DAYS, days_late, is_back_dated
 from tracker.store_redaction import RedactionMark
 from tracker.ui import data
 from tracker.ui.format import (
@@ -26,6 +27,17 @@ def recorded_line(update: store.UpdateRecord) -> str:
     imported = " (imported from a file)" if update.source == "import" else ""
     when = recorded_on(update.recorded_at)
     return f"Recorded by {update.recorded_by}{on_behalf} on {when}{imported}"
+
+
+def back_dated_note(update: store.UpdateRecord) -> str | None:
+    """ "Back-dated: recorded 45 days after the date its evidence speaks for", or None."""
+    if not is_back_dated(update.evidence_date, update.recorded_at):
+        return None
+    late = days_late(update.evidence_date, update.recorded_at)
+    return (
+        f"Back-dated: recorded {late} days after the date its evidence speaks for "
+        f"(more than {BACK_DATED_AFTER_DAYS})."
+    )
 
 
 def _size(n: int) -> str:
@@ -65,6 +77,9 @@ def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) 
                 on_click="ignore",
             )
         show_text(recorded_line(update))
+        late = back_dated_note(update)
+        if late:
+            st.caption(late)
 
 
 def show_timeline(

@@ -36,6 +36,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
     PageSpec("overdue.py", "Overdue actions", "overdue", ":material/schedule:"),
+    PageSpec("changes.py", "Changes since", "changes", ":material/compare_arrows:"),
     PageSpec(
         "review.py", "Review queue", "review", ":material/task_alt:", roles=("admin", "monitor")
     ),
@@ -47,7 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
 )
 DEFAULT_PAGE = "overview"
 # Pages whose figures answer for the as-of date.
-AS_OF_PAGES = frozenset({"overview", "force", "recommendation", "overdue"})
+AS_OF_PAGES = frozenset({"overview", "force", "recommendation", "overdue", "changes"})
 
 
 def tab_title(page_title: str) -> str:

@@ -1,0 +1,149 @@
+"""The "Changes since" page in AppTest: the same movements as the service, the last meeting as
+the default comparison, and the meeting form for monitors only."""
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows
+from utils.history import board_history
+from utils.session import signed_in
+
+from tracker.roles import Actor
+from tracker.services import changes, meetings
+
+APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
+AS_OF = date(2024, 4, 30)
+SINCE = date(2024, 1, 31)
+
+
+def open_changes_page(actor: Actor = MONITOR, **state: object) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), actor)
+    at.session_state["as_of"] = AS_OF
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("../pages/changes.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label).replace(",", ""))
+
+
+def test_the_page_shows_the_services_movements_since_the_last_meeting(
+    loaded_engine: Engine,
+) -> None:
+    board_history(loaded_engine)
+    meetings.add_meeting(
+        engine=loaded_engine, actor=MONITOR, held_on=SINCE, board="National board", today=SINCE
+    )
+    at = open_changes_page()
+    expected = changes.changes_between(engine=loaded_engine, since=SINCE, as_of=AS_OF)
+    assert at.date_input(key="changes_since").value == SINCE
+    assert any("National board on 31 January 2024" in t.value for t in at.text)
+    assert metric(at, "Assignments moved") == len(expected.movements) > 0
+    assert metric(at, "Updates recorded") == len(expected.updates) == 6
+    assert metric(at, "Silent organisations") == len(expected.silent)
+    moved = at.dataframe[0].value
+    kent_r4 = moved[(moved["Organisation"] == "Kent Police") & (moved["No."] == 4)]
+    assert list(kent_r4["Change"]) == ["Newly implemented; Claim accepted; No longer overdue"]
+    assert list(kent_r4["RAG then"]) == ["Red – overdue"]
+    updates = at.dataframe[1].value
+    assert list(updates["Back-dated"]).count("Back-dated") == 1
+
+
+def test_a_region_filter_narrows_every_table(loaded_engine: Engine) -> None:
+    board_history(loaded_engine)
+    at = open_changes_page(filter_regions=["south_east"], changes_since=SINCE)
+    moved = at.dataframe[0].value
+    assert set(moved["Region"]) == {"South East"}
+    assert "Kent Police" in set(moved["Organisation"])
+    silent = at.dataframe[2].value
+    assert set(silent["Region"]) == {"South East"}
+    assert "Kent Police" not in set(silent["Organisation"])
+
+
+def test_a_monitor_records_a_meeting_on_the_page(loaded_engine: Engine) -> None:
+    at = open_changes_page()
+    at.date_input(key="meeting_date").set_value(date(2024, 3, 14))
+    at.text_input(key="meeting_board").input("Board <b>:red[x]</b>")
+    at.button[0].click().run()  # the form's one button
+    assert not at.exception
+    (meeting,) = meetings.list_meetings(engine=loaded_engine)
+    assert (meeting.held_on, meeting.board) == (date(2024, 3, 14), "Board <b>:red[x]</b>")
+    assert any("Recorded" in s.value for s in at.success)
+    # The typed name is shown as text: escaped in the message, never rendered.
+    assert all("<b>" not in s.value or "\\<b\\>" in s.value for s in at.success)
+    # The new meeting is now the default comparison.
+    assert at.date_input(key="changes_since").value == date(2024, 3, 14)
+
+
+def test_a_refused_meeting_says_why_and_stores_nothing(loaded_engine: Engine) -> None:
+    at = open_changes_page()
+    at.text_input(key="meeting_board").input("   ")
+    at.button[0].click().run()
+    assert any("Board name" in e.value for e in at.error)
+    assert count_rows(loaded_engine, "meeting") == 0
+
+
+def test_viewers_and_editors_read_the_page_but_get_no_meeting_form(loaded_engine: Engine) -> None:
+    for actor in (VIEWER, KENT_EDITOR):
+        at = open_changes_page(actor)
+        assert [t.value for t in at.title] == ["Changes since"]
+        assert not at.get("form")
+        assert len(at.text_input) == 0
+
+
+# --- Slippage and back-dated updates on the recommendation and force pages --------------------
+
+
+def open_page(page: str, query: dict[str, str], **state: object) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
+    at.session_state["as_of"] = AS_OF
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(f"../pages/{page}.py")
+    at.query_params = dict(query)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_recommendation_page_shows_slipped_dates_and_that_they_keep_moving(
+    loaded_engine: Engine,
+) -> None:
+    board_history(loaded_engine)
+    at = open_page("recommendation", {"rec": "R10"})
+    words = [m.value for m in at.markdown]
+    # Kent: deadline 31 October 2023, now 30 September 2024 after two revisions: 335 days.
+    assert any(
+        "1 organisation of 43 revised the target date (2 revisions in all); the furthest is "
+        "335 days after the deadline, the median 335 days" in w
+        for w in words
+    )
+    assert any("Dates keep moving: 1 organisation" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Days slipped" in d.value.columns)
+    assert list(table["Organisation"]) == ["Kent Police"]
+    assert list(table["Revisions"]) == [2]
+    assert list(table["Latest reason"]) == ["Trainers not available until the summer"]
+
+
+def test_force_page_lists_every_revision_and_marks_back_dated_evidence(
+    loaded_engine: Engine,
+) -> None:
+    board_history(loaded_engine)
+    at = open_page("force", {"org": "kent"})
+    revisions = next(d.value for d in at.dataframe if "Given on" in d.value.columns)
+    assert [(r["No."], r["From"], r["To"]) for _, r in revisions.iterrows()] == [
+        (10, date(2024, 6, 30), date(2024, 9, 30)),
+        (10, date(2023, 10, 31), date(2024, 6, 30)),
+    ]
+    # R14's update for 15 January was recorded on 20 February: 36 days late.
+    assert any(
+        "Back-dated: recorded 36 days after the date its evidence speaks for" in c.value
+        for c in at.caption
+    )
