@@ -15,6 +15,9 @@ st.subheader("How the ratings are worked out")
 rag.show_rag_legend(short_codes=True)
 about.show_rules()
 
+st.subheader("What changed, back-dated updates and slipped dates")
+about.show_movement_rules()
+
 st.subheader("Where the wording of each recommendation comes from")
 st.markdown(
     "Titles and summaries are paraphrases written for this tracker, not quotations from the "

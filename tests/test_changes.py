@@ -20,6 +20,7 @@ Since 31 January 2024 (the board's last meeting), as of 30 April 2024:
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,3 +318,10 @@ def test_cli_changes_refuses_bad_input_plainly(
     result = _run("changes", *args)
     assert result.exit_code != 0
     assert words in result.output
+
+
+def test_readme_states_the_movement_rules_as_the_about_page_does() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- movement:start -->\n") + len("<!-- movement:start -->\n")
+    end = readme.index("<!-- movement:end -->")
+    assert readme[start:end] == MOVEMENT_TEXT

@@ -157,3 +157,51 @@ def test_only_an_administrator_may_load_the_demo(loaded_engine: Engine, actor: A
     assert count_updates(loaded_engine) == 0
     assert count_rows(loaded_engine, "tracker_user") == 0
     assert audit_actions(loaded_engine) == [("load_demo", "refused")]
+
+
+# --- A history a board would believe ---------------------------------------------------------
+
+
+def test_each_kind_of_organisation_speaks_as_itself(demo_engine: Engine) -> None:
+    history = progress.update_history(engine=demo_engine)
+    kinds = {o.id: o.kind.value for o in load_directory().organisations}
+    for update in history:
+        words = update.narrative.lower()
+        if kinds[update.organisation_id] != "force":
+            # Only a force speaks of "the force's audit team" or its own chief officer group.
+            assert "force's audit team" not in words and "chief officer group" not in words
+        if kinds[update.organisation_id] == "government":
+            assert "force" not in words, update.narrative
+            assert "force" not in update.recorded_by.lower()
+    said_by = {u.organisation_id: u.narrative for u in history}
+    assert "NPCC" in said_by["npcc"] or "Chief Constables' Council" in said_by["npcc"]
+    assert "College" in said_by["college_of_policing"]
+    assert "agency" in said_by["nca"]
+
+
+def test_the_demo_board_meets_each_quarter_and_loading_again_adds_no_meeting(
+    demo_engine: Engine,
+) -> None:
+    from tracker.services import meetings
+
+    held = [m.held_on for m in meetings.list_meetings(engine=demo_engine)]
+    assert held == sorted(demo.DEMO_MEETINGS, reverse=True)
+    demo.fill_demo(engine=demo_engine, actor=TEST_ADMIN)
+    assert count_rows(demo_engine, "meeting") == len(demo.DEMO_MEETINGS)
+
+
+def test_some_dates_keep_moving_with_reasons_and_some_returns_are_back_dated(
+    demo_engine: Engine,
+) -> None:
+    from tracker.movement import is_back_dated
+    from tracker.services import slippage
+
+    slips = slippage.slippage(engine=demo_engine, as_of=AS_OF)
+    assert sum(s.keeps_moving for s in slips) > 5
+    assert all(r.reason for s in slips for r in s.revisions)
+    dated = [s for s in slips if s.revisions and s.deadline is not None]
+    assert dated and all(s.days_slipped is not None and s.days_slipped > 0 for s in dated)
+    history = progress.update_history(engine=demo_engine)
+    late = [u for u in history if is_back_dated(u.evidence_date, u.recorded_at)]
+    assert 0.02 * len(history) < len(late) < 0.15 * len(history)
+    assert all(u.recorded_at.date() <= demo.DEMO_RECORDED_UNTIL for u in history)

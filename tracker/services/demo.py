@@ -5,11 +5,12 @@ Generated from fixed seeds and fixed dates, so running it twice adds nothing the
 """
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 
-from tracker import store, store_reviews, store_users
+from tracker import store, store_board, store_reviews, store_users
 from tracker.db import read_session, write_session
 from tracker.evidence import CheckedUpdate, fingerprint
 from tracker.roles import Action, Actor, Role
@@ -19,6 +20,7 @@ from tracker.services import users
 from tracker.services.access import authorise
 
 DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
+DEMO_RECORDED_UNTIL = DEMO_UNTIL + timedelta(days=6)  # and the last day one is recorded
 
 # (profile, weight). Weights give roughly: most implemented by 2026, a stubborn minority
 # in progress (overdue), some gone quiet (stale), a few never reported at all.
@@ -33,35 +35,190 @@ PROFILES: tuple[tuple[str, int], ...] = (
     ("not_applicable", 3),
 )
 
-OPENINGS = (
-    "Gap analysis against the recommendation completed and an action plan agreed at chief "
-    "officer group.",
-    "Named senior lead appointed and a working group set up with safeguarding partners.",
-    "Baseline audit of current practice carried out; findings reported to the force executive.",
+
+@dataclass(frozen=True)
+class Voice:
+    """How one kind of organisation speaks of its own work, and who records for it."""
+
+    openings: tuple[str, ...]
+    progress: tuple[str, ...]
+    done: tuple[str, ...]
+    recorders: tuple[str, ...]
+    delays: tuple[str, ...]  # reasons for moving a target date
+
+
+FORCE = Voice(
+    openings=(
+        "Gap analysis against the recommendation completed and an action plan agreed at chief "
+        "officer group.",
+        "Named senior lead appointed in public protection and a working group set up with "
+        "safeguarding partners.",
+        "Baseline audit of current practice carried out; findings reported to the force "
+        "executive board.",
+    ),
+    progress=(
+        "Revised procedure drafted and consulted on; training for relevant teams is being "
+        "scheduled.",
+        "Pilot running in two local policing areas; an early dip sample of cases shows "
+        "improvement.",
+        "New process live for referrals received since the start of the quarter; monitored "
+        "through the force performance board.",
+        "Training delivered to around two thirds of the staff in scope; the remainder booked.",
+    ),
+    done=(
+        "Changes embedded in business as usual and confirmed by an internal audit of recent cases.",
+        "Policy published, training complete for all staff in scope, and compliance reported "
+        "monthly to the force performance board.",
+        "Independent review by the force's audit team found the new arrangements working as "
+        "intended.",
+    ),
+    recorders=(
+        "Detective Superintendent",
+        "Head of Public Protection",
+        "Performance lead",
+        "Chief of staff",
+    ),
+    delays=(
+        "Digital forensics backlog: the lab's new capacity is not available until the next "
+        "financial year.",
+        "Training places on the national course are booked for later in the year.",
+        "Recruitment to the online child abuse investigation team is taking longer than planned.",
+        "Awaiting the regional unit's revised referral process, which our procedure depends on.",
+    ),
 )
-PROGRESS = (
-    "Revised procedure drafted and consulted on; training for relevant teams is being scheduled.",
-    "Pilot running in two local policing areas; early dip sample of cases shows improvement.",
-    "New process live for referrals received since the start of the quarter; monitoring through "
-    "the performance board.",
-    "Training delivered to around two thirds of the staff in scope; remainder booked.",
+LOCAL_POLICING_BODY = Voice(
+    openings=(
+        "The report has been discussed with the chief constable, and the office has asked for an "
+        "action plan against the recommendation.",
+        "The recommendation has been added to the office's scrutiny programme; the force will "
+        "report to the accountability board each quarter.",
+    ),
+    progress=(
+        "The accountability board reviewed the force's progress report; the office has asked for "
+        "outcome figures at the next meeting.",
+        "Commissioning review of support services for children under way with the local "
+        "authorities and health partners.",
+        "The police and crime panel received a briefing on progress; actions remain open.",
+    ),
+    done=(
+        "The accountability board is satisfied that the force's changes are in place; continuing "
+        "scrutiny through the quarterly performance report.",
+        "Support services recommissioned and the new contract started; take-up reported to the "
+        "panel.",
+    ),
+    recorders=(
+        "Head of Policy and Scrutiny",
+        "Chief executive",
+        "Performance and scrutiny officer",
+    ),
+    delays=(
+        "The commissioning exercise was extended to bring in the new health partnership.",
+        "Waiting for the force's revised action plan before the office can close its scrutiny.",
+    ),
 )
-DONE = (
-    "Changes embedded in business as usual and confirmed by an internal audit of recent cases.",
-    "Policy published, training complete for all staff in scope, and compliance reported monthly "
-    "to the force performance board.",
-    "Independent review by the force's audit team found the new arrangements working as intended.",
+ROCU = Voice(
+    openings=("Regional tasking group agreed the unit's response and a lead officer.",),
+    progress=(
+        "Regional process drafted with the member forces; go-live planned for next quarter.",
+    ),
+    done=("Regional arrangements live in every member force and reviewed by the unit's board.",),
+    recorders=("Head of the regional unit", "Regional performance lead"),
+    delays=("Member forces asked for more time to align their local processes.",),
+)
+NATIONAL: dict[str, Voice] = {
+    "npcc": Voice(
+        openings=(
+            "The NPCC lead for child protection has set up a national working group with forces, "
+            "the College of Policing and the NCA.",
+        ),
+        progress=(
+            "National guidance drafted and shared with chief constables for consultation through "
+            "the portfolio.",
+            "Chief Constables' Council received a progress paper; forces have been asked to "
+            "report their local arrangements.",
+        ),
+        done=(
+            "Guidance agreed at Chief Constables' Council and issued to every force; adoption "
+            "is tracked through the portfolio's returns.",
+        ),
+        recorders=("Staff officer to the NPCC child protection lead", "NPCC portfolio manager"),
+        delays=(
+            "Consultation with forces extended so that regional units could respond.",
+            "Awaiting the College of Policing's updated guidance, which the national "
+            "arrangements must match.",
+        ),
+    ),
+    "college_of_policing": Voice(
+        openings=(
+            "The College has scoped changes to its guidance and learning for investigators of "
+            "online child abuse.",
+        ),
+        progress=(
+            "Draft authorised professional practice out for consultation with forces and partners.",
+            "New learning module written and being tested with three forces.",
+        ),
+        done=(
+            "Updated guidance published and the learning module available to every force "
+            "through the College's learning platform.",
+        ),
+        recorders=("Head of Public Protection Standards", "Curriculum lead"),
+        delays=(
+            "Consultation responses asked for more practical examples; publication moved to allow "
+            "a second draft.",
+        ),
+    ),
+    "nca": Voice(
+        openings=(
+            "The agency has reviewed how it triages and packages referrals to forces and agreed "
+            "an improvement plan.",
+        ),
+        progress=(
+            "New referral package trialled with two regions; forces report fewer returns for "
+            "missing information.",
+            "Triage changes live for industry referrals; timeliness reported monthly to the "
+            "agency's board.",
+        ),
+        done=(
+            "Improved referral process live for all forces, with timeliness and quality measures "
+            "published to policing partners.",
+        ),
+        recorders=("Head of CSA threat leadership", "NCA programme manager"),
+        delays=(
+            "The volume of industry referrals rose sharply; the system change was re-planned.",
+        ),
+    ),
+}
+GOVERNMENT = Voice(
+    openings=(
+        "The department has considered the recommendation and is working with policing and "
+        "other departments on its response.",
+    ),
+    progress=(
+        "Officials are working through the policy options with ministers; engagement with "
+        "industry and regulators under way.",
+        "The department set out its approach in its published response and is taking it forward "
+        "with partners.",
+    ),
+    done=("The department's response has been delivered and reported to Parliament.",),
+    recorders=("Policy lead, child sexual abuse", "Senior policy adviser"),
+    delays=("The timetable depends on parliamentary business and has moved.",),
 )
 NOT_APPLICABLE = (
     "The force does not carry out this function: it is delivered for us by the regional unit, "
     "which reports on it separately.",
 )
-ROLES = (
-    "Detective Superintendent",
-    "Head of Public Protection",
-    "Performance lead",
-    "Chief of staff",
-)
+
+
+def voice(record: store.AssignmentRecord) -> Voice:
+    """The voice an organisation's updates speak in: a department never cites "the force"."""
+    if record.organisation_id in NATIONAL:
+        return NATIONAL[record.organisation_id]
+    return {
+        "force": FORCE,
+        "local_policing_body": LOCAL_POLICING_BODY,
+        "rocu": ROCU,
+        "government": GOVERNMENT,
+    }.get(record.organisation_kind, FORCE)
 
 
 # The sample monitor who reviews the demonstration claims.
@@ -94,67 +251,119 @@ def _profile(rng: random.Random) -> str:
     return rng.choices(names, weights=weights, k=1)[0]
 
 
-def _on_or_before(day: date, limit: date) -> date:
-    return min(day, limit)
+@dataclass(frozen=True)
+class PlannedUpdate:
+    status: Status
+    evidence_date: date
+    narrative: str
+    revised_target_date: date | None = None
+    revision_reason: str | None = None
+    # Days from the evidence date to recording: a few for most, over a month for a back-dated
+    # return filed late.
+    lag_days: int = 0
 
 
-def plan_updates(
-    record: store.AssignmentRecord, published: date
-) -> list[tuple[Status, date, str, date | None, str | None]]:
-    """The demonstration history of one assignment: (status, evidence date, narrative, revised
-    target, reason)."""
+def plan_updates(record: store.AssignmentRecord, published: date) -> list[PlannedUpdate]:
+    """The demonstration history of one assignment, in the voice of its organisation."""
     rng = random.Random(f"demo:{record.recommendation}:{record.organisation_id}")
+    words = voice(record)
     profile = _profile(rng)
     if record.organisation_kind != "force" and profile == "not_applicable":
         profile = "in_progress"
     deadline = record.deadline or date(2024, 10, 31)
     start = published + timedelta(days=rng.randint(20, 120))
-    history: list[tuple[Status, date, str, date | None, str | None]] = []
+
+    def lag() -> int:
+        # About one return in fifteen is filed late: recorded a month or more after the date
+        # its evidence speaks for (back-dated).
+        return rng.randint(35, 110) if rng.random() < 0.07 else rng.randint(0, 6)
+
     if profile == "never_reported":
-        return history
+        return []
     if profile == "not_applicable":
-        return [(Status.NOT_APPLICABLE, start, rng.choice(NOT_APPLICABLE), None, None)]
+        return [
+            PlannedUpdate(Status.NOT_APPLICABLE, start, rng.choice(NOT_APPLICABLE), lag_days=lag())
+        ]
     if profile == "reported_not_started":
         return [
-            (
+            PlannedUpdate(
                 Status.NOT_STARTED,
                 start,
                 "Recommendation received and logged; work has not yet begun because of competing "
                 "priorities.",
-                None,
-                None,
+                lag_days=lag(),
             )
         ]
-    history.append((Status.IN_PROGRESS, start, rng.choice(OPENINGS), None, None))
+    history = [PlannedUpdate(Status.IN_PROGRESS, start, rng.choice(words.openings), lag_days=lag())]
     day = start
     if profile == "implemented_on_time":
         for _ in range(rng.randint(0, 2)):
             day = day + timedelta(days=rng.randint(45, 100))
-            history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), None, None))
+            history.append(
+                PlannedUpdate(Status.IN_PROGRESS, day, rng.choice(words.progress), lag_days=lag())
+            )
         done = max(day + timedelta(days=14), deadline - timedelta(days=rng.randint(0, 60)))
         history.append(
-            (Status.IMPLEMENTED, _on_or_before(done, DEMO_UNTIL), rng.choice(DONE), None, None)
+            PlannedUpdate(
+                Status.IMPLEMENTED, min(done, DEMO_UNTIL), rng.choice(words.done), lag_days=lag()
+            )
         )
         return history
-    # The others keep reporting in progress at a steady cadence.
+    # The others keep reporting in progress at a steady cadence. Those running late give a
+    # revised target date with a reason; "revised_target" ones move it again and again.
     quiet_after = DEMO_UNTIL - timedelta(days=rng.randint(150, 420))
-    finish = deadline + timedelta(days=rng.randint(60, 700))
-    revised = None
-    reason = None
+    finish = deadline + timedelta(days=rng.randint(60, 1080))
+    moves_left = {"revised_target": rng.randint(2, 3), "implemented_late": 1}.get(profile, 0)
+    if profile == "in_progress" and rng.random() < 0.5:
+        moves_left = 1
+    target = deadline
     while True:
         day = day + timedelta(days=rng.randint(60, 120))
         if day > DEMO_UNTIL or (profile == "gone_quiet" and day > quiet_after):
             break
         if profile == "implemented_late" and day >= finish:
-            history.append((Status.IMPLEMENTED, day, rng.choice(DONE), None, None))
+            history.append(
+                PlannedUpdate(Status.IMPLEMENTED, day, rng.choice(words.done), lag_days=lag())
+            )
             break
-        if profile == "revised_target" and revised is None and day > deadline - timedelta(days=40):
-            revised = deadline + timedelta(days=rng.randint(120, 400))
-            reason = "Dependent on a national system change that has been delayed."
-            history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), revised, reason))
+        if moves_left and day > target - timedelta(days=40):
+            target = max(target, day) + timedelta(days=rng.randint(90, 240))
+            moves_left -= 1
+            history.append(
+                PlannedUpdate(
+                    Status.IN_PROGRESS,
+                    day,
+                    rng.choice(words.progress),
+                    revised_target_date=target,
+                    revision_reason=rng.choice(words.delays),
+                    lag_days=lag(),
+                )
+            )
             continue
-        history.append((Status.IN_PROGRESS, day, rng.choice(PROGRESS), None, None))
+        history.append(
+            PlannedUpdate(Status.IN_PROGRESS, day, rng.choice(words.progress), lag_days=lag())
+        )
     return history
+
+
+# The demonstration board meets each quarter; its meetings are the default "changes since".
+DEMO_BOARD = "National oversight board"
+DEMO_MEETINGS: tuple[date, ...] = (
+    date(2023, 7, 13),
+    date(2023, 10, 19),
+    date(2024, 1, 25),
+    date(2024, 4, 25),
+    date(2024, 7, 18),
+    date(2024, 10, 17),
+    date(2025, 1, 23),
+    date(2025, 4, 24),
+    date(2025, 7, 17),
+    date(2025, 10, 16),
+    date(2026, 1, 22),
+    date(2026, 4, 23),
+    date(2026, 7, 16),
+    date(2026, 10, 15),
+)
 
 
 # Sample users of each role for demonstration mode's switch. They have no password, so nobody
@@ -243,31 +452,35 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
     by_assignment = {r.assignment_id: r for r in records}
     for record in records:
         rng = random.Random(f"who:{record.organisation_id}")
-        who = f"{rng.choice(ROLES)}, {record.organisation}"
-        for status, day, narrative, revised, reason in plan_updates(record, report.published):
+        who = f"{rng.choice(voice(record).recorders)}, {record.organisation}"
+        for planned in plan_updates(record, report.published):
             checked = CheckedUpdate(
-                status=status,
-                evidence_date=day,
-                narrative=narrative,
+                status=planned.status,
+                evidence_date=planned.evidence_date,
+                narrative=planned.narrative,
                 links=(),
-                revised_target_date=revised,
-                revision_reason=reason,
+                revised_target_date=planned.revised_target_date,
+                revision_reason=planned.revision_reason,
                 on_behalf_of=None,
                 attachments=(),
             )
-            lag = timedelta(days=rng.randint(0, 6))
-            recorded_at = datetime.combine(day + lag, time(10, 0), tzinfo=UTC)
+            # Nothing is recorded after the demonstration's last week, however late it was filed.
+            recorded_on = max(
+                planned.evidence_date,
+                min(planned.evidence_date + timedelta(days=planned.lag_days), DEMO_RECORDED_UNTIL),
+            )
+            recorded_at = datetime.combine(recorded_on, time(10, 0), tzinfo=UTC)
             pending.append(
                 store.NewUpdate(
                     assignment_id=record.assignment_id,
-                    status=status,
-                    evidence_date=day,
+                    status=planned.status,
+                    evidence_date=planned.evidence_date,
                     recorded_at=recorded_at,
                     recorded_by=who,
-                    narrative=narrative,
+                    narrative=planned.narrative,
                     links=(),
-                    revised_target_date=revised,
-                    revision_reason=reason,
+                    revised_target_date=planned.revised_target_date,
+                    revision_reason=planned.revision_reason,
                     source="demo",
                     fingerprint=fingerprint(record.assignment_id, checked),
                 )
@@ -294,7 +507,22 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                     reviewed_at=reviewed_at,
                 )
                 reviews_added += 1
-        if fresh or users_added:  # a repeat run adds nothing, so it has nothing to record
+        meetings_added = 0
+        for held_on in DEMO_MEETINGS:
+            if store_board.find_meeting(session=session, board=DEMO_BOARD, held_on=held_on):
+                continue
+            store_board.append_meeting(
+                session=session,
+                board=DEMO_BOARD,
+                held_on=held_on,
+                recorded_by=DEMO_MONITOR,
+                recorded_by_name=SAMPLE_USERS[DEMO_MONITOR],
+                recorded_at=datetime.combine(held_on, time(17, 0), tzinfo=UTC),
+            )
+            meetings_added += 1
+        if (
+            fresh or users_added or meetings_added
+        ):  # a repeat run adds nothing, so it has nothing to record
             audit_trail.record(
                 session,
                 actor,
@@ -305,6 +533,7 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                     "updates_added": len(fresh),
                     "reviews_added": reviews_added,
                     "sample_users_added": users_added,
+                    "meetings_added": meetings_added,
                 },
                 message=f"Demonstration data loaded: {len(fresh)} updates, {reviews_added} reviews",
             )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tracker import store
+from tracker.movement import MOVEMENT_TEXT
 from tracker.rules import rules_text
 from tracker.services import progress, setup
 from tracker.ui.format import long_date
@@ -20,6 +21,11 @@ def show_report(report: store.ReportInfo) -> None:
 def show_rules() -> None:
     """The same text the README gives, from the same source (``rules.RULES_TEXT``)."""
     st.markdown(rules_text(progress.thresholds()))
+
+
+def show_movement_rules() -> None:
+    """Changes, back-dated updates and slipped dates: the README's text, from the same source."""
+    st.markdown(MOVEMENT_TEXT)
 
 
 def show_reload_steps(database_url: str) -> None:
