@@ -253,8 +253,8 @@ def record_figures(url: str, count: int) -> tuple[float, float, float]:
 # --- Whole processes: the CLI and the dashboard's memory ------------------------------------
 
 
-def _child(args: list[str], url: str) -> tuple[float, float]:
-    """Run a child process; returns (seconds, peak resident memory in MB).
+def _child(args: list[str], url: str) -> tuple[float, float, float]:
+    """Run a child process; returns (seconds, processor seconds, peak resident memory in MB).
 
     The peak comes from GNU time, which starts the child itself: a process forked straight
     from this one would be charged with this process's memory at the fork.
@@ -263,7 +263,7 @@ def _child(args: list[str], url: str) -> tuple[float, float]:
     if not Path("/usr/bin/time").exists():
         raise SystemExit("The benchmark needs GNU time (/usr/bin/time): apt-get install time")
     with tempfile.NamedTemporaryFile(mode="r", suffix=".rss") as peak:
-        timed_args = ["/usr/bin/time", "-f", "%M", "-o", peak.name, *args]
+        timed_args = ["/usr/bin/time", "-f", "%U %S %M", "-o", peak.name, *args]
         start = time.perf_counter()
         done = subprocess.run(
             timed_args,
@@ -275,23 +275,27 @@ def _child(args: list[str], url: str) -> tuple[float, float]:
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.decode()[-2000:]}")
-        kilobytes = int(peak.read().split()[-1])
-    return seconds, kilobytes / 1024
+        user, system, kilobytes = peak.read().split()[-3:]
+    return seconds, float(user) + float(system), int(kilobytes) / 1024
 
 
 # As the installed `tracker` command starts (its entry point is tracker.cli:app).
 TRACKER = [sys.executable, "-c", "import sys; from tracker.cli import app; sys.exit(app())"]
 
 
-def cli_figures(url: str) -> tuple[float, float]:
+def cli_figures(url: str) -> tuple[float, float, float]:
     runs = [_child([*TRACKER, "--db", url, "status", "--format", "json"], url) for _ in range(3)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+    return (
+        statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs),
+        max(r[2] for r in runs),
+    )
 
 
 def dashboard_memory(url: str) -> float:
     """Peak memory of a process that serves the overview and force pages (AppTest runs the same
     script the server does) from cold, and changes the as-of date."""
-    _, peak = _child([sys.executable, str(Path(__file__)), "--dashboard-probe", url], url)
+    _, _, peak = _child([sys.executable, str(Path(__file__)), "--dashboard-probe", url], url)
     return peak
 
 
@@ -354,8 +358,9 @@ def measure(url: str, size: str, database: str, *, quick: bool) -> list[Figure]:
     add("record_update_p95", p95, "ms", 50 if database == "postgresql" else 30)
     add("record_update_p95_cpu", p95_cpu, "ms")
 
-    seconds, cli_peak = cli_figures(url)
+    seconds, cpu_seconds, cli_peak = cli_figures(url)
     add("cli_status_json", seconds, "s", 0.8)
+    add("cli_status_json_cpu", cpu_seconds, "s")
     add("cli_peak_memory", cli_peak, "MB", 300)
     add("dashboard_peak_memory", dashboard_memory(url), "MB", 300)
     return figures

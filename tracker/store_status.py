@@ -23,6 +23,8 @@ from tracker.store import uk_date
 _UPDATE = EvidenceUpdate.__table__  # type: ignore[attr-defined]
 _REVIEW = Review.__table__  # type: ignore[attr-defined]
 _CLAIMS = frozenset(s.value for s in Status if s.is_closed)
+_STATUSES = {s.value: s for s in Status}
+_DECISIONS = {d.value: d for d in Decision}
 # Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
 _CHUNK = 5_000
 
@@ -68,22 +70,40 @@ def latest_facts(
     """For each assignment, the update that speaks for ``as_of`` (as recorded by ``known_on``),
     with its reviews (as made by ``known_on``). Assignments never reported on are absent."""
     a = _assignment_ids()
+    r = _REVIEW
+    on = r.c.update_id == _UPDATE.c.id
+    if known_on is not None:
+        on = sa.and_(on, r.c.reviewed_at <= utc_moment(known_on))
     found: dict[int, _Row] = {}
+    decisions: dict[int, list[ReviewFact]] = defaultdict(list)
     for chunk in _chunks(assignment_ids):
         latest = _latest_id(a.c.id, sa.literal(as_of, sa.Date), known_on)
+        # The update's reviews come with it (one row each; most updates have none).
         query = (
-            sa.select(a.c.id, *_fact_columns())
+            sa.select(
+                a.c.id,
+                *_fact_columns(),
+                r.c.decision,
+                sa.type_coerce(r.c.reviewed_at, sa.String),
+                r.c.reason,
+            )
             .select_from(a)
             .join(_UPDATE, _UPDATE.c.id == latest)
+            .outerjoin(r, on)
             .where(a.c.id.in_(chunk))
+            .order_by(a.c.id, r.c.id)
         )
-        for aid, uid, status, evidence_date, recorded_at, revised in session.execute(query):
-            found[aid] = _row(uid, status, evidence_date, recorded_at, revised)
-    reviews = review_facts(
-        session=session,
-        update_ids=[row.id for row in found.values() if Status(row.status).is_closed],
-        known_on=known_on,
-    )
+        for aid, uid, status, day, recorded, revised, decision, at, reason in session.execute(
+            query
+        ):
+            if aid not in found:
+                found[aid] = _row(uid, status, day, recorded, revised)
+            if decision is not None:
+                moment = _as_moment(at)
+                decisions[uid].append(
+                    ReviewFact(_DECISIONS[decision], uk_date(moment), reason, moment)
+                )
+    reviews = {uid: tuple(made) for uid, made in decisions.items()}
     return {aid: _fact(row, reviews) for aid, row in found.items()}
 
 
@@ -166,7 +186,7 @@ class _Row(NamedTuple):
 def _fact(row: _Row, reviews: dict[int, tuple[ReviewFact, ...]]) -> UpdateFact:
     return UpdateFact(
         id=row.id,
-        status=Status(row.status),
+        status=_STATUSES[row.status],
         evidence_date=row.evidence_date,
         recorded_at=row.recorded_at,
         revised_target_date=row.revised_target_date,
