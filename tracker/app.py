@@ -43,6 +43,8 @@ st.set_page_config(page_title=navigation.tab_title(page.title))
 session.show_signed_in(actor, tracker.engine, {o.id: o.name for o in data.organisations(tracker)})
 panels.show_report_line(
     tracker.report,
-    controls.current_as_of() if navigation.uses_as_of(page) else None,
+    controls.current_as_of()
+    if navigation.uses_as_of(page, navigation.default_page(actor))
+    else None,
 )
 page.run()

@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker import db_roles, moments
+from tracker import cli_reminders, cli_returns_sheets, db_roles, moments
 from tracker.catalogue import (
     UNVERIFIED_MARKER,
     CatalogueError,
@@ -308,8 +308,18 @@ def import_command(
         str | None,
         typer.Option("--sheet", help="The worksheet to read, when a workbook has several."),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="A return template: store without asking after the preview."),
+    ] = False,
 ) -> None:
-    """Import updates from a file: all rows or none; importing the same file again adds nothing."""
+    """Import updates from a file: all rows or none; importing the same file again adds nothing.
+
+    A return template (`tracker template`) is previewed row by row before anything is stored.
+    """
+    if cli_returns_sheets.is_return_file(file):
+        cli_returns_sheets.import_return(file, as_user, yes=yes)
+        return
     try:
         result = updates.import_file(
             engine=_engine(),
@@ -809,6 +819,15 @@ def grant_app_role(
         typer.echo(f"{statement};")
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
+
+cli_returns_sheets.register(app)
+cli_reminders.register(app)
+
+# Return rounds and the statutory response clock live in their own module.
+from tracker.cli_returns import responses_app, rounds_app  # noqa: E402
+
+app.add_typer(rounds_app, name="rounds")
+app.add_typer(responses_app, name="responses")
 
 # The board's commands live in their own module (which imports the helpers above).
 from tracker import cli_board  # noqa: E402

@@ -10,7 +10,18 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-RECORD_TABLES = ("evidence_update", "attachment", "review", "audit_event", "meeting")
+RECORD_TABLES = (
+    "evidence_update",
+    "attachment",
+    "review",
+    "audit_event",
+    "return_round",
+    "return_round_scope",
+    "return_round_closure",
+    "statutory_response",
+    "reminder_sent",
+    "meeting",
+)
 # Sign-in counts failures, locks accounts and ends sessions: the only columns the dashboard may
 # change. Roles, organisations and passwords are changed by the owner (`tracker users …`), so a
 # compromised web process cannot make itself an administrator.

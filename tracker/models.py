@@ -207,11 +207,84 @@ class Meeting(SQLModel, table=True):
 
 
 # --- Return rounds and statutory responses (migration 0006) ---------------------------------
-# (tables for return rounds and section 55 responses go here)
+# All four are append-only (triggers in migration 0006): a round is opened once, its scope is
+# fixed when it opens, closing it appends a closure, and a correction to a statutory response
+# is a new row (the latest recorded wins).
+
+
+class ReturnRound(SQLModel, table=True):
+    """A request to the accountable organisations for a return by a due date."""
+
+    __tablename__ = "return_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    report_id: str = Field(foreign_key="report.id", max_length=64)
+    due_date: date
+    recommendations: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    opened_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    opened_by: str = Field(max_length=64)  # username
+
+
+class ReturnRoundScope(SQLModel, table=True):
+    """One assignment a round asks a return for, fixed when the round opens."""
+
+    __tablename__ = "return_round_scope"
+    __table_args__ = (sa.UniqueConstraint("round_id", "assignment_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="return_round.id", index=True)
+    assignment_id: int = Field(foreign_key="assignment.id")
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=64)
+
+
+class ReturnRoundClosure(SQLModel, table=True):
+    """A round closed: returns recorded after this no longer count for it."""
+
+    __tablename__ = "return_round_closure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="return_round.id", sa_column_kwargs={"unique": True})
+    closed_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    closed_by: str = Field(max_length=64)  # username
+
+
+class StatutoryResponse(SQLModel, table=True):
+    """A local policing body's published comments on the report (s.55 Police Act 1996)."""
+
+    __tablename__ = "statutory_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
+    report_id: str = Field(foreign_key="report.id", max_length=64)
+    published: date
+    url: str = Field(max_length=2000)
+    recorded_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    recorded_by: str = Field(max_length=64)  # username
 
 
 # --- Reminders (migration 0007) --------------------------------------------------------------
-# (tables for reminders sent go here)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder emailed to an organisation: append-only. Its trigger key (what it was
+    about, and which occasion) is unique per organisation, so no reminder goes twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "trigger_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    trigger_key: str = Field(max_length=200)  # e.g. "overdue:164:2023-04-05:0"
+    kind: str = Field(max_length=32)  # due_30, due_7, due_1, overdue, stale, returned, round_…
+    as_of: date
+    sent_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    message_id: str = Field(max_length=200)  # the email's Message-ID: one digest, many rows
+    recipients: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
 
 
 # --- Read side (migration 0008) --------------------------------------------------------------

@@ -43,6 +43,9 @@ class Action(StrEnum):
     REDACT = "redact"  # blank personal data uploaded by mistake
     LOAD_DEMO = "load_demo"  # fill a database with demonstration data
     RECORD_MEETING = "record_meeting"  # record that an oversight board met
+    MANAGE_ROUNDS = "manage_rounds"  # open and close return rounds
+    RECORD_RESPONSE = "record_response"  # a local policing body's s.55 response
+    SEND_REMINDERS = "send_reminders"  # email organisations what they owe
 
     @property
     def phrase(self) -> str:
@@ -60,6 +63,9 @@ ACTION_PHRASES: dict[Action, str] = {
     Action.REDACT: "redact evidence",
     Action.LOAD_DEMO: "load demonstration data",
     Action.RECORD_MEETING: "record board meetings",
+    Action.MANAGE_ROUNDS: "open or close return rounds",
+    Action.RECORD_RESPONSE: "record a statutory response",
+    Action.SEND_REMINDERS: "send reminders",
 }
 
 # Organisations a monitor may record for: the national policing bodies and Government.
@@ -109,12 +115,21 @@ def permits(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if action == Action.READ:
         return True
     if actor.role == Role.MONITOR:
-        if action in (Action.REVIEW, Action.READ_AUDIT, Action.RECORD_MEETING):
+        if action in (
+            Action.REVIEW,
+            Action.READ_AUDIT,
+            Action.MANAGE_ROUNDS,
+            Action.SEND_REMINDERS,
+            Action.RECORD_MEETING,
+        ):
             return True
+        if action == Action.RECORD_RESPONSE:
+            return target is not None
         if action == Action.RECORD:
             return target is not None and target.kind in NATIONAL_KINDS
         return False
-    if actor.role == Role.EDITOR and action == Action.RECORD:
+    if actor.role == Role.EDITOR and action in (Action.RECORD, Action.RECORD_RESPONSE):
+        # A local policing body's own editors may record its statutory response.
         return target is not None and target.id in actor.organisation_ids
     return False
 
@@ -130,6 +145,8 @@ def refusal(
     if permits(actor, action, target):
         return None
     who = _who(actor, organisation_names or {})
+    if action == Action.RECORD_RESPONSE and target is not None:
+        return f"{who} cannot record the statutory response of {target.name}"
     if action == Action.RECORD and target is not None:
         if actor.role == Role.MONITOR:
             return f"{who} cannot record for {target.name}: monitors record for national bodies"
@@ -148,7 +165,7 @@ def _who(actor: Actor, names: Mapping[str, str]) -> str:
 
 def may_ever(actor: Actor, action: Action) -> bool:
     """Could this actor do this action for at least one organisation? (What a page offers.)"""
-    if action == Action.RECORD:
+    if action in (Action.RECORD, Action.RECORD_RESPONSE):
         if actor.role == Role.EDITOR:
             return bool(actor.organisation_ids)
         return actor.role in (Role.ADMIN, Role.MONITOR)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     # An implementation counts as complete in national figures only once a monitor accepts it,
     # unless this is switched on (then a claim counts as soon as it is made).
     count_claimed_as_complete: bool = False
+    # Reminders by email (`tracker remind`). No host: reminders can only be previewed
+    # (--dry-run). STARTTLS is on unless switched off; user and password only if the server
+    # asks for them.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    # The dashboard's address as people reach it, for the links in reminders.
+    base_url: str = "http://localhost:8501"
     allowed_attachment_types: tuple[str, ...] = (
         "pdf",
         "docx",

@@ -24,7 +24,9 @@ from tracker.ui.text import file_label, show_links, show_text
 def recorded_line(update: store.UpdateRecord) -> str:
     """Who recorded an update, for whom, and when: shown as text (the names were typed)."""
     on_behalf = f" on behalf of {update.on_behalf_of}" if update.on_behalf_of else ""
-    imported = " (imported from a file)" if update.source == "import" else ""
+    imported = {"import": " (imported from a file)", "return": " (from a return spreadsheet)"}.get(
+        update.source, ""
+    )
     when = recorded_on(update.recorded_at)
     return f"Recorded by {update.recorded_by}{on_behalf} on {when}{imported}"
 

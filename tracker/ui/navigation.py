@@ -32,6 +32,14 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "my_actions.py",
+        "My actions",
+        "my-actions",
+        ":material/checklist:",
+        Action.RECORD,
+        roles=("admin", "monitor", "editor"),
+    ),
     PageSpec("overview.py", "National overview", "overview", ":material/monitoring:"),
     PageSpec("force.py", "Force", "force", ":material/local_police:"),
     PageSpec("recommendation.py", "Recommendation", "recommendation", ":material/article:"),
@@ -41,14 +49,37 @@ PAGES: tuple[PageSpec, ...] = (
         "review.py", "Review queue", "review", ":material/task_alt:", roles=("admin", "monitor")
     ),
     PageSpec("record.py", "Record an update", "record", ":material/edit_note:", Action.RECORD),
+    PageSpec(
+        "returns.py",
+        "Upload a return",
+        "returns",
+        ":material/upload_file:",
+        Action.RECORD,
+        roles=("admin", "monitor", "editor"),
+    ),
     PageSpec("about.py", "About the data", "about", ":material/info:"),
     PageSpec(
         "audit.py", "Audit trail", "audit", ":material/fact_check:", roles=("admin", "monitor")
     ),
+    PageSpec("rounds.py", "Return rounds", "rounds", ":material/assignment_return:"),
+    PageSpec("responses.py", "Statutory responses", "responses", ":material/gavel:"),
 )
 DEFAULT_PAGE = "overview"
+# An editor lands on its own to-do list; everyone else on the national overview.
+EDITOR_DEFAULT_PAGE = "my-actions"
 # Pages whose figures answer for the as-of date.
-AS_OF_PAGES = frozenset({"overview", "force", "recommendation", "overdue", "changes"})
+AS_OF_PAGES = frozenset(
+    {
+        "overview",
+        "force",
+        "recommendation",
+        "overdue",
+        "my-actions",
+        "rounds",
+        "responses",
+        "changes",
+    }
+)
 
 
 def tab_title(page_title: str) -> str:
@@ -56,9 +87,15 @@ def tab_title(page_title: str) -> str:
     return f"{page_title} — Recommendation tracker"
 
 
-def uses_as_of(page: st.Page) -> bool:
+def default_page(actor: Actor) -> str:
+    """The page a user lands on."""
+    editor = actor.role.value == "editor" and may_ever(actor, Action.RECORD)
+    return EDITOR_DEFAULT_PAGE if editor else DEFAULT_PAGE
+
+
+def uses_as_of(page: st.Page, default: str = DEFAULT_PAGE) -> bool:
     """Does this page's figures answer for the as-of date? (The default page's path is "".)"""
-    return (page.url_path or DEFAULT_PAGE) in AS_OF_PAGES
+    return (page.url_path or default) in AS_OF_PAGES
 
 
 def spec(url_path: str) -> PageSpec:
@@ -86,7 +123,7 @@ def build_pages(actor: Actor) -> list[st.Page]:
             title=page.title,
             url_path=page.url_path,
             icon=page.icon,
-            default=page.url_path == DEFAULT_PAGE,
+            default=page.url_path == default_page(actor),
         )
         for page in pages_for(actor)
     ]

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from tracker.roles import Action, Actor, Role, Target, permits
 from tracker.services import users
+from tracker.services.access import refusal_for
 from tracker.services.demo import SAMPLE_USERS, VIEWER_SAMPLE
 from tracker.settings import get_settings
 from tracker.ui.data import OrganisationOption
@@ -57,6 +58,12 @@ def current_actor() -> Actor:
 def may_record_for(organisation: OrganisationOption) -> bool:
     target = Target(id=organisation.id, name=organisation.name, kind=organisation.kind)
     return permits(current_actor(), Action.RECORD, target)
+
+
+def may(action: Action, organisation_id: str | None = None) -> bool:
+    """May the current user do this (for this organisation)? What a page offers; the service
+    checks again."""
+    return refusal_for(current_actor(), action, organisation_id) is None
 
 
 def _cookie(name: str) -> str | None:
