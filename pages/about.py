@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker.ui import about, data, rag, tables
+from tracker.ui import about, data, rag, sources, tables
 
 tracker = data.connect()
 
@@ -25,6 +25,11 @@ st.markdown(
     "recommendation is marked wherever it appears, and the notes say what is uncertain."
 )
 tables.show_provenance_table(data.recommendations(tracker))
+st.markdown(
+    "Each fact about a recommendation rests on a public source: the page, what it confirms, "
+    "and when it was read. Anything no source confirms is not confirmed."
+)
+sources.show_sources_table(data.recommendations(tracker))
 
 st.subheader("Changing the recommendations")
 about.show_reload_steps(tracker.url)

@@ -74,14 +74,14 @@ st.caption(
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 panels.show_headline_metrics(progress.national_rollup(rows), recommendations=len(assigned))
 
-ASSIGNMENTS, HISTORY, TARGETS, COMPARISON = (
+ASSIGNMENTS, HISTORY, COMPARISON, TARGETS = (
     "Assignments",
     "Evidence history",
-    "Target dates",
     "Compared with others",
+    "Target dates",
 )
-assignments, evidence, targets, comparison = st.tabs(
-    [ASSIGNMENTS, HISTORY, TARGETS, COMPARISON],
+assignments, evidence, comparison, targets = st.tabs(
+    [ASSIGNMENTS, HISTORY, COMPARISON, TARGETS],
     default=HISTORY if arrived_for_history else ASSIGNMENTS,
 )
 with assignments:
@@ -105,6 +105,9 @@ with evidence:
         focus=focus,
         key="force_history",
     )
+with comparison:
+    st.caption("Against organisations of the same kind in its region and in England and Wales.")
+    tables.show_comparison_table(progress.peer_comparison(everything, organisation.id))
 with targets:
     st.caption(
         "Every revision of a target date, newest first, with the reason and who gave it. The "
@@ -118,6 +121,3 @@ with targets:
         ),
         key="force_targets",
     )
-with comparison:
-    st.caption("Against organisations of the same kind in its region and in England and Wales.")
-    tables.show_comparison_table(progress.peer_comparison(everything, organisation.id))

@@ -8,9 +8,12 @@ from tracker.ui.format import long_date
 
 tracker = data.connect()
 as_of = controls.show_as_of_picker(tracker.report)
+known_on = controls.show_known_on_picker()
 filters = controls.show_filters(tracker, themes=False, organisations=True)
 
-overdue = progress.overdue_rows(data.status_rows(tracker, as_of=as_of, filters=filters))
+overdue = progress.overdue_rows(
+    data.status_rows(tracker, as_of=as_of, filters=filters, known_on=known_on)
+)
 shown = controls.show_flag_filters(overdue, key="overdue")
 
 st.title("Overdue actions")
@@ -32,5 +35,10 @@ if not shown:
     st.success("Nothing is overdue for this selection.")
     st.stop()
 with downloads:
-    tables.show_downloads(shown, name=f"overdue-{as_of.isoformat()}", key="overdue_download")
+    tables.show_downloads(
+        shown,
+        name=f"overdue-{as_of.isoformat()}",
+        key="overdue_download",
+        about=data.export_about(tracker, as_of=as_of, filters=filters, known_on=known_on),
+    )
 tables.show_status_table(shown, columns=tables.OVERDUE_COLUMNS, key="overdue_table", height=420)

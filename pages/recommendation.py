@@ -4,7 +4,7 @@ what the forces that implemented it did."""
 import streamlit as st
 
 from tracker.services import progress
-from tracker.ui import board, charts, controls, data, messages, panels, tables
+from tracker.ui import board, charts, controls, data, messages, panels, sources, tables
 from tracker.ui.format import long_date
 
 tracker = data.connect()
@@ -20,6 +20,8 @@ info = data.recommendation(tracker, code)
 
 st.title(f"{info.code} {info.title}")
 panels.show_recommendation_summary(info, data.directory(tracker), tracker.report)
+with st.expander(f"Sources: where the facts of {info.code} come from"):
+    sources.show_sources(info)
 messages.show_no_updates_yet(has_updates=tracker.has_updates)
 
 rows = data.status_rows(

@@ -67,7 +67,7 @@ def test_choosing_a_region_narrows_every_figure(demo_engine: Engine) -> None:
     assert int(metric(at, "Overdue")) == len(progress.overdue_rows(wales))
     regions = at.dataframe[0].value
     assert list(regions["Region"]) == ["Wales"]
-    matrix_forces = {y for trace in figure(at, 1)["data"][1:] for y in trace["y"]}
+    matrix_forces = {y for trace in figure(at, 2)["data"][1:] for y in trace["y"]}
     # Regions follow ROCU membership: North Wales Police sits in the North West.
     assert matrix_forces == {r.organisation for r in wales if r.organisation_kind == "force"}
     assert matrix_forces == {"Dyfed-Powys Police", "Gwent Police", "South Wales Police"}
@@ -82,7 +82,7 @@ def test_matrix_cells_carry_letter_hover_and_the_link_to_the_evidence(
         for r in progress.status_rows(engine=demo_engine, as_of=AS_OF)
         if r.owner == "chief_constables" and r.organisation_kind == "force"
     ]
-    heatmap, *cells = figure(at, 1)["data"]
+    heatmap, *cells = figure(at, 2)["data"]
     assert heatmap["type"] == "heatmap"
     assert len(heatmap["y"]) == 43
 
@@ -110,7 +110,7 @@ def test_matrix_cells_carry_letter_hover_and_the_link_to_the_evidence(
 
 def test_trend_runs_from_publication_to_the_as_of_date(demo_engine: Engine) -> None:
     at = run_overview()
-    implemented, overdue = figure(at, 2)["data"][0], figure(at, 3)["data"][0]
+    implemented, overdue = figure(at, 3)["data"][0], figure(at, 4)["data"][0]
     assert implemented["x"][0] == "2023-04-30"
     assert implemented["x"][-1] == overdue["x"][-1] == AS_OF.isoformat()
     rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)

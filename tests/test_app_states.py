@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from utils.session import signed_in
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
-PAGES = ("force", "recommendation", "overdue", "record", "about")
+PAGES = ("force", "recommendation", "overdue", "changes", "record", "about")
 
 
 def closed_port() -> int:

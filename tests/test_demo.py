@@ -205,3 +205,21 @@ def test_some_dates_keep_moving_with_reasons_and_some_returns_are_back_dated(
     late = [u for u in history if is_back_dated(u.evidence_date, u.recorded_at)]
     assert 0.02 * len(history) < len(late) < 0.15 * len(history)
     assert all(u.recorded_at.date() <= demo.DEMO_RECORDED_UNTIL for u in history)
+
+
+def test_most_returned_claims_are_answered_and_some_are_still_returned(
+    demo_engine: Engine,
+) -> None:
+    with demo_engine.connect() as conn:
+        pairs = conn.execute(
+            text(
+                "SELECT r.decision, u.assignment_id, u.evidence_date FROM review r "
+                "JOIN evidence_update u ON u.id = r.update_id"
+            )
+        ).all()
+    returned = {aid for decision, aid, _ in pairs if decision == "returned"}
+    accepted = {aid for decision, aid, _ in pairs if decision == "accepted"}
+    answered = returned & accepted  # returned, answered with a new claim, then accepted
+    assert len(answered) > len(returned) / 3
+    rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
+    assert any(r.review == "returned" for r in rows)

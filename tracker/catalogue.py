@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from tracker.text import TextError, clean_text
+from tracker.text import TextError, check_url, clean_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ORGANISATIONS_FILE = PACKAGE_DIR / "data" / "organisations.yaml"
@@ -290,6 +290,47 @@ class ReportEntry(_Strict):
     url: str
 
 
+class SourceEntry(_Strict):
+    """A public page that confirms something about a recommendation, and when it was read."""
+
+    url: str
+    confirms: str = Field(min_length=1)
+    read: date | Literal["not read"]
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        try:
+            return check_url(url)
+        except TextError as exc:
+            raise ValueError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a recommendation's wording comes from: the page, what it confirms, when read."""
+
+    url: str
+    confirms: str
+    read: date | None  # None: named but not read
+
+    @property
+    def read_text(self) -> str:
+        return self.read.isoformat() if self.read else "not read"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"url": self.url, "confirms": self.confirms, "read": self.read_text}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, str]) -> "Source":
+        read = raw.get("read", "not read")
+        return cls(
+            url=raw["url"],
+            confirms=raw.get("confirms", ""),
+            read=None if read == "not read" else date.fromisoformat(read),
+        )
+
+
 class RecommendationEntry(_Strict):
     id: str = Field(pattern=r"^R[0-9]+$")
     number: int = Field(ge=1)
@@ -302,6 +343,7 @@ class RecommendationEntry(_Strict):
     themes: tuple[str, ...] = ()
     verified: bool
     notes: str | None = None
+    sources: tuple[SourceEntry, ...] = ()
 
     @field_validator("themes")
     @classmethod
@@ -342,6 +384,7 @@ class Recommendation:
     themes: tuple[str, ...]
     verified: bool
     notes: str | None
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -545,6 +588,14 @@ def load_catalogue(
                 themes=entry.themes,
                 verified=entry.verified,
                 notes=entry.notes,
+                sources=tuple(
+                    Source(
+                        url=s.url,
+                        confirms=" ".join(s.confirms.split()),
+                        read=None if s.read == "not read" else s.read,
+                    )
+                    for s in entry.sources
+                ),
             )
         )
     if problems:

@@ -352,6 +352,15 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
     fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.xlsx,
     as_of: AsOf = None,
+    labels: Annotated[
+        bool,
+        typer.Option(
+            "--labels",
+            help="Also write the tables for people: words for codes, recommendation titles, "
+            "and what the file answers for (XLSX sheets, CSV files, or JSON 'about' and "
+            "'labels'). The coded tables stay as they are.",
+        ),
+    ] = False,
 ) -> None:
     """Export the catalogue, every assignment with its status, and the full update history."""
     from tracker.services import export
@@ -360,7 +369,7 @@ def export_command(
         tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
     except LookupError as exc:
         raise _fail(error_message(exc)) from None
-    for path in export.write_export(tables, fmt=fmt.value, out=out):
+    for path in export.write_export(tables, fmt=fmt.value, out=out, labels=labels):
         typer.echo(f"Wrote {path}")
 
 
@@ -820,20 +829,29 @@ def grant_app_role(
     typer.echo(f"The dashboard may now run as {role}: point TRACKER_DATABASE_URL at that role.")
 
 
+# --- Backups (tracker/cli_backup.py) ------------------------------------------------------------
+from tracker import cli_backup  # noqa: E402
+
+app.command("backup")(_plain_database_errors(cli_backup.backup_command))
+app.command("restore")(_plain_database_errors(cli_backup.restore_command))
+
 cli_returns_sheets.register(app)
 cli_reminders.register(app)
 
-# Return rounds and the statutory response clock live in their own module.
-from tracker.cli_returns import responses_app, rounds_app  # noqa: E402
-
-app.add_typer(rounds_app, name="rounds")
-app.add_typer(responses_app, name="responses")
-
-# The board's commands live in their own module (which imports the helpers above).
-from tracker import cli_board  # noqa: E402
-
-app.add_typer(cli_board.meetings_app, name="meetings")
-app.command("changes")(cli_board.changes_command)
-
+# Return rounds, the statutory response clock and the board's commands live in their own
+# modules (which import the helpers above).
 if __name__ == "__main__":
-    app()
+    # `python -m tracker.cli`: run the importable module's app, on which those modules register
+    # (importing them from here would import this file a second time, half made).
+    from tracker.cli import app as registered
+
+    registered()
+else:
+    from tracker import cli_board, cli_report
+    from tracker.cli_returns import responses_app, rounds_app
+
+    app.add_typer(rounds_app, name="rounds")
+    app.add_typer(responses_app, name="responses")
+    app.add_typer(cli_board.meetings_app, name="meetings")
+    app.command("changes")(cli_board.changes_command)
+    app.command("report")(cli_report.report_command)  # type: ignore[has-type]

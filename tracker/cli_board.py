@@ -28,7 +28,7 @@ from tracker.cli import (
 )
 from tracker.evidence import error_message, parse_date
 from tracker.moments import describe_known_on
-from tracker.movement import ChangeKind
+from tracker.movement import ChangeKind, uk_day
 from tracker.services import changes, meetings, progress, setup
 from tracker.services.access import AccessDeniedError
 from tracker.text import safe_cell
@@ -37,6 +37,10 @@ meetings_app: typer.Typer = typer.Typer(
     help="Oversight boards' meetings: the default comparison for `tracker changes`.",
     no_args_is_help=True,
 )
+
+
+def _uk_day(moment: object) -> object:
+    return uk_day(moment) if isinstance(moment, datetime) else moment
 
 
 def _long(day: date) -> str:
@@ -216,11 +220,23 @@ def changes_command(
     known = f", as known on {describe_known_on(moment)}" if moment else ""
     typer.echo(f"Changes {basis} to {_long(to_date)}{known}.")
     summary = ", ".join(f"{ChangeKind(k).label.lower()} {n}" for k, n in found.counts.items() if n)
-    typer.echo(f"{len(moved)} assignments moved" + (f" ({summary})." if summary else "."))
+    count = f"{len(moved)} assignment{'' if len(moved) == 1 else 's'} moved"
+    typer.echo(count + (f" ({summary})." if summary else "."))
     typer.echo("")
-    typer.echo(_table(moved, "Nothing moved."))
+    typer.echo(
+        _table([{k: r[k] for k in changes.MOVEMENT_KEYS[:8]} for r in moved], "Nothing moved.")
+    )
     typer.echo(f"\nUpdates recorded in between ({len(sent)}):")
-    typer.echo(_table(sent, "None."))
+    shown = [
+        {
+            **{k: r[k] for k in ("update_id", "recommendation", "organisation", "status")},
+            "evidence_date": r["evidence_date"],
+            "recorded_on": _uk_day(r["recorded_at"]),
+            "back_dated": "back-dated" if r["back_dated"] else "",
+        }
+        for r in sent
+    ]
+    typer.echo(_table(shown, "None."))
     typer.echo(
         f"\nOrganisations with open assignments that sent nothing in between ({len(silent)}):"
     )

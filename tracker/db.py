@@ -89,7 +89,17 @@ def engine_for(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True)
+    settings = get_settings()
+    # Checked before use (pre-ping): a connection the server or a load balancer dropped is
+    # replaced instead of failing the page. Recycled so none outlives a failover for long.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_recycle=settings.db_pool_recycle_seconds,
+    )
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -55,6 +55,12 @@ class Recommendation(SQLModel, table=True):
     themes: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     verified: bool = False
     notes: str | None = None
+    # Where the wording comes from (migration 0009): [{"url", "confirms", "read"}], from the
+    # catalogue's `sources:`; "read" is an ISO date or "not read".
+    sources: list[dict[str, str]] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON, nullable=False, server_default=sa.text("'[]'")),
+    )
 
 
 class Assignment(SQLModel, table=True):

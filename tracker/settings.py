@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRACKER_", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
+    # PostgreSQL connection pool, per process (each dashboard replica and each CLI command has
+    # its own): at most db_pool_size + db_max_overflow connections at once. Keep the sum over
+    # all processes below the server's max_connections (100 by default).
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=30, gt=0)  # wait for a free connection
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)  # replace older connections
     # RAG thresholds: the only place these numbers live.
     due_soon_days: int = Field(default=30, ge=0)
     stale_after_days: int = Field(default=90, ge=1)

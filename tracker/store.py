@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.catalogue import Catalogue, Directory
+from tracker.catalogue import Catalogue, Directory, Source
 from tracker.models import (
     Assignment,
     Attachment,
@@ -202,6 +202,7 @@ def sync_reference_data(
             "themes": list(rec.themes),
             "verified": rec.verified,
             "notes": rec.notes,
+            "sources": [s.as_dict() for s in rec.sources],
         }
         rec_row = recs.get(rec.id)
         if rec_row is None:
@@ -658,6 +659,7 @@ class RecommendationInfo:
     themes: tuple[str, ...]
     verified: bool
     notes: str | None
+    sources: tuple[Source, ...] = ()
 
 
 def recommendation_infos(*, session: Session, report_id: str) -> list[RecommendationInfo]:
@@ -689,6 +691,7 @@ def recommendation_infos(*, session: Session, report_id: str) -> list[Recommenda
             themes=tuple(r.themes),
             verified=r.verified,
             notes=r.notes,
+            sources=tuple(Source.from_dict(s) for s in r.sources or []),
         )
         for r in rows
     ]

@@ -245,6 +245,51 @@ def plan_review(
     return Decision.ACCEPTED, reviewed_at, ""
 
 
+def answer_return(
+    record: store.AssignmentRecord, claim: store.NewUpdate, returned_at: datetime
+) -> tuple[store.NewUpdate, datetime | None] | None:
+    """Most returned claims are answered: the organisation sends the evidence asked for and the
+    monitor accepts it (unless that would fall after the demonstration's end). Some stay
+    returned. Fixed by the assignment, so every run agrees."""
+    rng = random.Random(f"answer:{record.recommendation}:{record.organisation_id}")
+    if rng.random() < 0.4:
+        return None
+    day = returned_at.date() + timedelta(days=rng.randint(14, 45))
+    if day > DEMO_UNTIL:
+        return None
+    narrative = (
+        f"{claim.narrative} In answer to the monitor's return: the evidence asked for is now "
+        "attached to our records, with the dip sample of recent cases and the training figures "
+        "for all staff in scope."
+    )
+    checked = CheckedUpdate(
+        status=claim.status,
+        evidence_date=day,
+        narrative=narrative,
+        links=(),
+        revised_target_date=None,
+        revision_reason=None,
+        on_behalf_of=None,
+        attachments=(),
+    )
+    recorded_at = datetime.combine(day + timedelta(days=rng.randint(0, 3)), time(10, 0), tzinfo=UTC)
+    follow_up = store.NewUpdate(
+        assignment_id=claim.assignment_id,
+        status=claim.status,
+        evidence_date=day,
+        recorded_at=recorded_at,
+        recorded_by=claim.recorded_by,
+        narrative=narrative,
+        links=(),
+        revised_target_date=None,
+        revision_reason=None,
+        source="demo",
+        fingerprint=fingerprint(claim.assignment_id, checked),
+    )
+    accepted_at = recorded_at + timedelta(days=rng.randint(7, 30))
+    return follow_up, (accepted_at if accepted_at.date() <= DEMO_UNTIL else None)
+
+
 def _profile(rng: random.Random) -> str:
     names = [p for p, _ in PROFILES]
     weights = [w for _, w in PROFILES]
@@ -449,7 +494,8 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
         records = store.assignment_records(session=session, report_id=report.id)
     users_added = add_sample_users(engine=engine, actor=actor)
     pending: list[store.NewUpdate] = []
-    by_assignment = {r.assignment_id: r for r in records}
+    # A monitor's decision on each claim, planned with the history (None: still waiting).
+    planned_reviews: dict[tuple[int, str], tuple[Decision, datetime, str] | None] = {}
     for record in records:
         rng = random.Random(f"who:{record.organisation_id}")
         who = f"{rng.choice(voice(record).recorders)}, {record.organisation}"
@@ -485,6 +531,23 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                     fingerprint=fingerprint(record.assignment_id, checked),
                 )
             )
+        last = (
+            pending[-1] if pending and pending[-1].assignment_id == record.assignment_id else None
+        )
+        if last is not None and last.status.is_closed:
+            review = plan_review(record, last)
+            planned_reviews[(last.assignment_id, last.fingerprint)] = review
+            answered = (
+                answer_return(record, last, review[1])
+                if review is not None and review[0] == Decision.RETURNED
+                else None
+            )
+            if answered is not None:
+                follow_up, accepted_at = answered
+                pending.append(follow_up)
+                planned_reviews[(follow_up.assignment_id, follow_up.fingerprint)] = (
+                    (Decision.ACCEPTED, accepted_at, "") if accepted_at is not None else None
+                )
     with write_session(engine) as session:
         existing = store.existing_fingerprints(
             session=session, assignment_ids=[u.assignment_id for u in pending]
@@ -495,7 +558,7 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
         for update_id, update in zip(ids, fresh, strict=True):
             if not update.status.is_closed:
                 continue
-            review = plan_review(by_assignment[update.assignment_id], update)
+            review = planned_reviews.get((update.assignment_id, update.fingerprint))
             if review is not None:
                 decision, reviewed_at, reason = review
                 store_reviews.append_review(

@@ -3,6 +3,7 @@ flags. Cached reads keyed on the data version, like ``tracker.ui.data``."""
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -211,10 +212,19 @@ def show_meetings(tracker: data.Tracker) -> None:
             "Recorded on": [recorded_on(m.recorded_at) for m in found],
         }
     )
-    tables.show_table(frame, key="meetings_table", rag_columns=())
+    tables.show_table(
+        frame, key="meetings_table", rag_columns=(), extra_config=_dates("Meeting date")
+    )
 
 
 # --- Changes -----------------------------------------------------------------------------------
+
+
+def _dates(*labels: str) -> dict[str, Any]:
+    """Date columns shown as "31 Oct 2023", as every other table shows them."""
+    return {
+        label: st.column_config.DateColumn(label, format=tables.DATE_FORMAT) for label in labels
+    }
 
 
 def change_words(kinds: Sequence[str]) -> str:
@@ -227,10 +237,10 @@ def movements_frame(found: changes.ChangeSet) -> pd.DataFrame:
             "No.": m.recommendation_number,
             "Organisation": m.organisation,
             "Change": change_words(m.change),
-            "From": status_label(m.from_status),
-            "To": status_label(m.to_status),
             "RAG then": rag_label(m.from_rag),
             "RAG now": rag_label(m.to_rag),
+            "Status then": status_label(m.from_status),
+            "Status now": status_label(m.to_status),
             "Days overdue then": m.from_days_overdue or None,
             "Days overdue now": m.to_days_overdue or None,
             "Target then": m.from_target,
@@ -292,6 +302,7 @@ def show_changes(found: changes.ChangeSet) -> None:
             movements_frame(found),
             key="changes_movements",
             rag_columns=("RAG then", "RAG now"),
+            extra_config=_dates("Target then", "Target now"),
             height=min(600, 40 + 35 * len(found.movements)),
         )
     else:
@@ -304,7 +315,13 @@ def show_changes(found: changes.ChangeSet) -> None:
                 f"{plural(back, 'update')} marked back-dated: recorded in between for evidence "
                 "dated on or before the since date, so it changes a picture already seen."
             )
-        tables.show_table(updates_frame(found), key="changes_updates", rag_columns=(), height=400)
+        tables.show_table(
+            updates_frame(found),
+            key="changes_updates",
+            rag_columns=(),
+            height=400,
+            extra_config=_dates("Evidence date"),
+        )
     else:
         st.info("Nothing was recorded between these dates.")
     st.subheader("Organisations that sent nothing in between")
@@ -360,7 +377,13 @@ def show_recommendation_slippage(items: Sequence[slippage.AssignmentSlip], *, ke
             f"Dates keep moving: {plural(up.keeps_moving, 'organisation')} revised the target "
             "date twice or more."
         )
-    tables.show_table(slippage_frame(items), key=key, rag_columns=(), height=300)
+    tables.show_table(
+        slippage_frame(items),
+        key=key,
+        rag_columns=(),
+        height=300,
+        extra_config=_dates("Deadline", "Current target"),
+    )
 
 
 def show_revision_history(items: Sequence[slippage.AssignmentSlip], *, key: str) -> None:
@@ -386,4 +409,6 @@ def show_revision_history(items: Sequence[slippage.AssignmentSlip], *, key: str)
         codes = ", ".join(s.recommendation for s in moving)
         st.warning(f"Dates keep moving on {codes}: revised twice or more.")
     frame = pd.DataFrame(rows).sort_values(["Given on", "No."], ascending=[False, True])
-    tables.show_table(frame, key=key, rag_columns=(), height=300)
+    tables.show_table(
+        frame, key=key, rag_columns=(), height=300, extra_config=_dates("Given on", "From", "To")
+    )

@@ -5,11 +5,11 @@ the same date and filters follow the user from page to page.
 """
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import date
+from datetime import date, datetime
 
 import streamlit as st
 
-from tracker import store
+from tracker import moments, store
 from tracker.catalogue import Owner
 from tracker.services import progress
 from tracker.ui import data
@@ -29,6 +29,19 @@ THEMES_KEY = "filter_themes"
 RECOMMENDATIONS_KEY = "filter_recommendations"
 ORGANISATIONS_KEY = "filter_organisations"
 FILTER_KEYS = (OWNERS_KEY, REGIONS_KEY, THEMES_KEY, RECOMMENDATIONS_KEY, ORGANISATIONS_KEY)
+KNOWN_ON_KEY = "known_on"
+SINCE_KEY = "since"
+# The address-bar names of the view's state, so a link reproduces the view exactly.
+AS_OF_PARAM = "as_of"
+SINCE_PARAM = "since"
+KNOWN_ON_PARAM = "known_on"
+FILTER_PARAMS: dict[str, str] = {
+    OWNERS_KEY: "owners",
+    REGIONS_KEY: "regions",
+    THEMES_KEY: "themes",
+    RECOMMENDATIONS_KEY: "recs",
+    ORGANISATIONS_KEY: "orgs",
+}
 
 
 # The "today" last filled into the as-of picker, while the user has not picked a date.
@@ -50,7 +63,12 @@ def _picked_as_of() -> date | None:
 
 def current_as_of() -> date:
     """The as-of date the user chose; today (on every rerun, so it moves on at midnight) until
-    they choose."""
+    they choose. A date a link has just set (``?as_of=``) counts before the picker takes it."""
+    raw = st.query_params.get(AS_OF_PARAM)
+    if raw is not None and raw != st.session_state.get(_seen(AS_OF_KEY)):
+        linked = _query_date(AS_OF_PARAM)
+        if linked is not None:
+            return linked
     return _picked_as_of() or today()
 
 
@@ -58,14 +76,96 @@ def _as_of_picked() -> None:
     st.session_state.pop(_AS_OF_DEFAULT, None)
 
 
-def show_as_of_picker(report: store.ReportInfo) -> date:
+def _query_date(param: str) -> date | None:
+    """A YYYY-MM-DD date from the address bar, or None when absent or not a date."""
+    value = st.query_params.get(param)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _seed_date_from_query(key: str, param: str, lowest: date | None = None) -> bool:
+    """Let ``?as_of=2024-03-31`` choose a date picker's value when the link is opened (a later
+    choice in the picker wins). True when the address set it this time."""
+    raw = st.query_params.get(param)
+    seen = _seen(key)
+    if raw == st.session_state.get(seen):
+        return False
+    st.session_state[seen] = raw
+    value = _query_date(param)
+    if value is None or (lowest is not None and value < lowest):
+        return False
+    st.session_state[key] = value
+    return True
+
+
+def show_as_of_picker(report: store.ReportInfo, *, in_url: bool = False) -> date:
     """The one date every figure on the page answers for; today unless the user picks another.
 
     Only a date the user picked is kept: otherwise the picker is set to today afresh on every
-    rerun, so a screen left open overnight moves on to the new day.
+    rerun, so a screen left open overnight moves on to the new day. With ``in_url`` the date
+    is read from and written to the address (``?as_of=YYYY-MM-DD``).
     """
+    if in_url and _seed_date_from_query(AS_OF_KEY, AS_OF_PARAM, report.published):
+        _as_of_picked()
     if _picked_as_of() is None:
         st.session_state[AS_OF_KEY] = st.session_state[_AS_OF_DEFAULT] = today()
+    chosen = _as_of_date_input(report)
+    if in_url:
+        _reflect_date(AS_OF_KEY, AS_OF_PARAM, chosen)
+    return chosen
+
+
+def _reflect_date(key: str, param: str, value: date | None) -> None:
+    text = value.isoformat() if value else None
+    reflect_in_query(key, param, text)
+
+
+def show_known_on_picker(*, in_url: bool = False) -> datetime | None:
+    """The second clock: read the record as it stood at the end of a day (UK time), so a view a
+    board saw can be produced again later. Empty: everything recorded so far."""
+    if in_url:
+        _seed_date_from_query(KNOWN_ON_KEY, KNOWN_ON_PARAM)
+    st.session_state.setdefault(KNOWN_ON_KEY, None)
+    chosen = st.sidebar.date_input(
+        "As known on",
+        key=KNOWN_ON_KEY,
+        format="DD/MM/YYYY",
+        persist_state="session",
+        help=(
+            "Leave empty to count everything recorded so far. Pick a day to count only the "
+            "updates recorded (and reviews made) by the end of that day, UK time: the figures "
+            "a board saw then, even if evidence was added later."
+        ),
+    )
+    if in_url:
+        _reflect_date(KNOWN_ON_KEY, KNOWN_ON_PARAM, chosen)
+    return moments.end_of_uk_day(chosen) if chosen else None
+
+
+def show_since_picker(*, default: date, as_of: date, lowest: date, note: str) -> date:
+    """The comparison date ("changes since"); ``note`` says where the default comes from."""
+    _seed_date_from_query(SINCE_KEY, SINCE_PARAM, lowest)
+    if not isinstance(st.session_state.get(SINCE_KEY), date):
+        st.session_state[SINCE_KEY] = default
+    chosen = st.sidebar.date_input(
+        "Compare with",
+        key=SINCE_KEY,
+        min_value=lowest,
+        format="DD/MM/YYYY",
+        help=f"Changes are counted from this date to the as-of date. {note}",
+    )
+    if chosen > as_of:
+        st.sidebar.caption("The comparison date is after the as-of date; using the as-of date.")
+        chosen = as_of
+    _reflect_date(SINCE_KEY, SINCE_PARAM, chosen)
+    return chosen
+
+
+def _as_of_date_input(report: store.ReportInfo) -> date:
     return st.sidebar.date_input(
         "Figures as of",
         key=AS_OF_KEY,
@@ -87,6 +187,22 @@ def _clear_filters() -> None:
             st.session_state[key] = []
 
 
+def _seed_list_from_query(key: str, param: str, allowed: Collection[str]) -> None:
+    """``?regions=wales,south_east`` chooses a multiselect's values when the link is opened."""
+    raw = st.query_params.get(param)
+    seen = _seen(key)
+    if raw == st.session_state.get(seen):
+        return
+    st.session_state[seen] = raw
+    if raw is None:
+        return
+    st.session_state[key] = [v for v in raw.split(",") if v in allowed]
+
+
+def _reflect_list(key: str, param: str, values: Sequence[str]) -> None:
+    reflect_in_query(key, param, ",".join(values) or None)
+
+
 def show_filters(
     tracker: data.Tracker,
     *,
@@ -95,9 +211,21 @@ def show_filters(
     themes: bool = True,
     recommendations: bool = True,
     organisations: bool = False,
+    in_url: bool = False,
 ) -> progress.Filters:
-    """Sidebar filters; empty means everything."""
+    """Sidebar filters; empty means everything. With ``in_url`` every filter is read from and
+    written to the address (``?regions=south_east&recs=R3,R4``)."""
     recs = data.recommendations(tracker)
+    if in_url:
+        allowed: dict[str, Collection[str]] = {
+            OWNERS_KEY: [o.value for o in Owner],
+            REGIONS_KEY: [r.id for r in data.regions(tracker)],
+            THEMES_KEY: {t for r in recs for t in r.themes},
+            RECOMMENDATIONS_KEY: [r.code for r in recs],
+            ORGANISATIONS_KEY: [o.id for o in data.organisations(tracker)],
+        }
+        for key, param in FILTER_PARAMS.items():
+            _seed_list_from_query(key, param, allowed[key])
     chosen: dict[str, list[str]] = {}
     sidebar = st.sidebar
     sidebar.markdown("**Filter**")
@@ -152,6 +280,10 @@ def show_filters(
         )
     if any(chosen.values()):
         sidebar.button("Clear filters", on_click=_clear_filters, key="clear_filters")
+    if in_url:
+        for key, param in FILTER_PARAMS.items():
+            if key in chosen:
+                _reflect_list(key, param, chosen[key])
     return progress.Filters(
         owners=frozenset(chosen.get(OWNERS_KEY, ())),
         region_ids=frozenset(chosen.get(REGIONS_KEY, ())),

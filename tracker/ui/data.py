@@ -11,15 +11,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker import store
+from tracker import moments, store
 from tracker.catalogue import CatalogueError, Directory
 from tracker.db import DatabaseUnavailableError, get_engine
 from tracker.evidence import UpdateDraft
-from tracker.services import progress, reviews, setup, updates
+from tracker.services import board, export, progress, reviews, setup, updates
 from tracker.services.access import Actor
 from tracker.services.updates import RecordedUpdate
 from tracker.settings import get_settings
@@ -336,4 +337,15 @@ def accept_claim(tracker: Tracker, *, actor: Actor, update_id: int, note: str) -
 def return_claim(tracker: Tracker, *, actor: Actor, update_id: int, reason: str) -> int:
     return reviews.return_claim(
         engine=tracker.engine, actor=actor, update_id=update_id, reason=reason
+    )
+
+
+def export_about(
+    tracker: Tracker, *, as_of: date, filters: progress.Filters, known_on: datetime | None = None
+) -> pd.DataFrame:
+    """What a download answers for (the as-of date, the filters in words, the rule in force)."""
+    return export.about_frame(
+        as_of=as_of,
+        filters=board.describe_filters(filters, snapshot(tracker)),
+        known_on=moments.describe_known_on(known_on) if known_on else None,
     )

@@ -319,22 +319,32 @@ def show_comparison_table(groups: Sequence[PeerGroup]) -> None:
     )
 
 
-def show_downloads(rows: Sequence[StatusRow], *, name: str, key: str) -> None:
-    """The same rows as the CLI prints them, as CSV and as an Excel workbook."""
-    frame = export.status_frame(list(rows))
+def show_downloads(
+    rows: Sequence[StatusRow], *, name: str, key: str, about: pd.DataFrame | None = None
+) -> None:
+    """The rows for people (words, titles, the as-of date and filters inside the file) as CSV,
+    and as a workbook that also keeps the codes the CLI prints, for other programs."""
+    readable = export.readable_status_frame(list(rows))
+    coded = export.status_frame(list(rows))
+    if about is not None:
+        facts = dict(about.itertuples(index=False, name=None))
+        readable = readable.assign(
+            **{"Figures as of": facts.get("Figures as of"), "Filters": facts.get("Filters")}
+        )
     row = st.container(horizontal=True, key=f"{key}_buttons")
     row.download_button(
         "Download CSV",
-        data=export.csv_bytes(frame),
+        data=export.csv_bytes(readable),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
         on_click="ignore",
     )
+    sheets = {name: readable, **({"About": about} if about is not None else {}), "codes": coded}
     row.download_button(
         "Download Excel (XLSX)",
-        data=lambda: export.xlsx_bytes({name: frame}),
+        data=lambda: export.xlsx_bytes(sheets),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -1,0 +1,1 @@
+"""The board pack (PDF and XLSX) and the figures it shares with the dashboard."""
