@@ -10,7 +10,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from tracker.catalogue import UnknownOrganisationError, UnknownRegionError
@@ -136,6 +135,8 @@ class Part(StrEnum):
 def _table(rows: list[dict[str, object]], empty: str) -> str:
     if not rows:
         return empty
+    import pandas as pd  # only for a table: `tracker status` and the rest start without it
+
     frame = pd.DataFrame([{k: _plain(v, joined=True) for k, v in r.items()} for r in rows])
     with pd.option_context("display.max_rows", None, "display.width", 250):
         return frame.fillna("").to_string(index=False)
