@@ -28,6 +28,7 @@ except changes.ChangesError as exc:
     st.error(escape_markdown(str(exc)))
     st.stop()
 st.markdown(f"From **{long_date(since)}** to **{long_date(as_of)}**.")
+board.show_rounds_in_period(tracker, since=since, as_of=as_of, filters=filters)
 board.show_changes(found)
 
 st.header("Board meetings")

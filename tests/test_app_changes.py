@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows
-from utils.history import board_history
+from utils.history import board_history, rounds_history
 from utils.session import signed_in
 
 from tracker.roles import Actor
-from tracker.services import changes, meetings
+from tracker.services import changes, meetings, rounds
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 AS_OF = date(2024, 4, 30)
@@ -95,6 +95,34 @@ def test_viewers_and_editors_read_the_page_but_get_no_meeting_form(loaded_engine
         assert [t.value for t in at.title] == ["Changes since"]
         assert not at.get("form")
         assert len(at.text_input) == 0
+
+
+def test_the_page_names_the_rounds_in_the_period_as_the_service_does(
+    loaded_engine: Engine,
+) -> None:
+    rounds_history(loaded_engine)
+    at = open_changes_page(changes_since=SINCE)
+    expected = [
+        r.describe()
+        for r in rounds.rounds_in_period(engine=loaded_engine, since=SINCE, as_of=AS_OF)
+    ]
+    assert [e.split(" (")[0] for e in expected] == ["Spring 2024 return", "Summer 2024 return"]
+    shown = [t.value for t in at.text]
+    assert [t for t in shown if "return (opened" in t] == expected
+    assert any("Return rounds in this period" in m.value for m in at.markdown)
+
+    # Narrowed to Kent, the counts are Kent's own.
+    kent = open_changes_page(changes_since=SINCE, filter_organisations=["kent"])
+    assert any(
+        t.startswith("Spring 2024 return") and "1 of 1 organisation returned" in t
+        for t in (x.value for x in kent.text)
+    )
+
+
+def test_the_page_says_when_no_round_was_open(loaded_engine: Engine) -> None:
+    board_history(loaded_engine)
+    at = open_changes_page(changes_since=SINCE)
+    assert any("No return round was open between these dates." in c.value for c in at.caption)
 
 
 # --- Slippage and back-dated updates on the recommendation and force pages --------------------

@@ -128,9 +128,13 @@ def test_backup_restores_exactly_into_an_empty_database_of_either_kind(
     assert out.stat().st_mode & 0o077 == 0, "the backup is readable by its owner only"
     assert {t.name: (t.rows, t.sha256) for t in taken.manifest.tables} == before
     assert before["attachment"][0] == 2 and before["review"][0] >= 1
-    for table in ("return_round", "return_round_scope", "return_round_closure"):
+    for table in (
+        "return_round",
+        "return_round_scope",
+        "return_round_closure",
+        "statutory_response",
+    ):
         assert before[table][0] >= 1, table
-    assert before["statutory_response"][0] == 1
     assert "sign_in_session" not in before  # sessions are left out: everyone signs in again
 
     target = engine_for(empty_url)

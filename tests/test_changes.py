@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from utils.factories import MONITOR
 from utils.history import board_history as _history
-from utils.history import utc
+from utils.history import rounds_history, utc
 
 from tracker.cli import app
 from tracker.moments import parse_known_on
@@ -38,7 +38,7 @@ from tracker.movement import (
     change_kinds,
 )
 from tracker.rules import Status, UpdateFact, assess
-from tracker.services import changes, meetings
+from tracker.services import changes, meetings, rounds
 from tracker.services.progress import Filters
 
 SINCE = date(2024, 1, 31)
@@ -325,3 +325,113 @@ def test_readme_states_the_movement_rules_as_the_about_page_does() -> None:
     start = readme.index("<!-- movement:start -->\n") + len("<!-- movement:start -->\n")
     end = readme.index("<!-- movement:end -->")
     assert readme[start:end] == MOVEMENT_TEXT
+
+
+# --- Return rounds named in the changes view ---------------------------------------------------
+
+SPRING = (
+    "Spring 2024 return (opened 1 March 2024, due 31 March 2024, closed 15 April 2024): "
+    "1 of 2 organisations returned (0 of them late); 1 late and not returned."
+)
+SUMMER = (
+    "Summer 2024 return (opened 20 April 2024, due 31 May 2024, still open): "
+    "1 of 2 organisations returned (0 of them late); 1 not returned, not yet due."
+)
+
+
+def test_the_rounds_open_in_the_period_are_named_with_their_returns(
+    loaded_engine: Engine,
+) -> None:
+
+    rounds_history(loaded_engine)
+    found = rounds.rounds_in_period(engine=loaded_engine, since=SINCE, as_of=AS_OF)
+    assert [r.describe() for r in found] == [SPRING, SUMMER]
+    # Before the summer round opened, only the spring one ran, and nobody was late yet.
+    early = rounds.rounds_in_period(engine=loaded_engine, since=SINCE, as_of=date(2024, 3, 20))
+    assert [(r.round.name, r.summary.returned, r.summary.not_yet_due) for r in early] == [
+        ("Spring 2024 return", 1, 1)
+    ]
+    # Narrowed to Kent: Kent's own return only.
+    kent = rounds.rounds_in_period(
+        engine=loaded_engine, since=SINCE, as_of=AS_OF, filters=Filters(frozenset({"kent"}))
+    )
+    assert [(r.summary.asked, r.summary.returned, r.summary.not_yet_due) for r in kent] == [
+        (1, 1, 0),
+        (1, 0, 1),
+    ]
+    # A period after every round closed and before the next opened names none.
+    assert (
+        rounds.rounds_in_period(
+            engine=loaded_engine, since=date(2024, 1, 16), as_of=date(2024, 2, 28)
+        )
+        == []
+    )
+
+
+def test_cli_changes_names_the_rounds_in_the_period(loaded_engine: Engine) -> None:
+    rounds_history(loaded_engine)
+    table = _run("changes", "--since", "2024-01-31", "--as-of", "2024-04-30")
+    assert table.exit_code == 0, table.output
+    assert "Return rounds in this period:" in table.output
+    assert SPRING in table.output and SUMMER in table.output
+    assert "Winter 2023 return" not in table.output
+
+    document = json.loads(
+        _run("changes", "--since", "2024-01-31", "--as-of", "2024-04-30", "--format", "json").stdout
+    )
+    assert document["rounds"] == [
+        {
+            "round": "Spring 2024 return",
+            "opened_on": "2024-03-01",
+            "due_date": "2024-03-31",
+            "closed_on": "2024-04-15",
+            "asked": 2,
+            "returned": 1,
+            "returned_late": 0,
+            "late": 1,
+            "not_yet_due": 0,
+        },
+        {
+            "round": "Summer 2024 return",
+            "opened_on": "2024-04-20",
+            "due_date": "2024-05-31",
+            "closed_on": None,
+            "asked": 2,
+            "returned": 1,
+            "returned_late": 0,
+            "late": 0,
+            "not_yet_due": 1,
+        },
+    ]
+    kent = _run(
+        "changes",
+        "--since",
+        "2024-01-31",
+        "--as-of",
+        "2024-04-30",
+        "--org",
+        "Kent",
+        "--format",
+        "csv",
+        "--part",
+        "rounds",
+    )
+    assert kent.exit_code == 0, kent.output
+    assert kent.stdout.splitlines() == [
+        "round,opened_on,due_date,closed_on,asked,returned,returned_late,late,not_yet_due",
+        "Spring 2024 return,2024-03-01,2024-03-31,2024-04-15,1,1,0,0,0",
+        "Summer 2024 return,2024-04-20,2024-05-31,,1,0,0,0,1",
+    ]
+
+
+def test_cli_changes_without_a_round_in_the_period_says_nothing_of_rounds(
+    loaded_engine: Engine,
+) -> None:
+    _history(loaded_engine)
+    table = _run("changes", "--since", "2024-01-31", "--as-of", "2024-04-30")
+    assert table.exit_code == 0, table.output
+    assert "Return rounds" not in table.output
+    document = json.loads(
+        _run("changes", "--since", "2024-01-31", "--as-of", "2024-04-30", "--format", "json").stdout
+    )
+    assert document["rounds"] == []

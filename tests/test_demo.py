@@ -1,7 +1,7 @@
 """The demonstration data set: repeatable, complete, and a believable mix."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -223,3 +223,68 @@ def test_most_returned_claims_are_answered_and_some_are_still_returned(
     assert len(answered) > len(returned) / 3
     rows = progress.status_rows(engine=demo_engine, as_of=AS_OF)
     assert any(r.review == "returned" for r in rows)
+
+
+# --- Return rounds and statutory responses ---------------------------------------------------
+
+
+def test_the_demo_has_a_closed_round_and_an_open_one_with_every_kind_of_return(
+    demo_engine: Engine,
+) -> None:
+    from tracker.services import rounds
+
+    found = rounds.list_rounds(engine=demo_engine)
+    closed = [r for r in found if not r.is_open(AS_OF)]
+    still_open = [r for r in found if r.is_open(AS_OF)]
+    assert closed and still_open
+    states: Counter[rounds.ReturnState] = Counter()
+    for info in found:
+        for day in (AS_OF, info.due_date + timedelta(days=1)):
+            returns = rounds.round_returns(engine=demo_engine, round_id=info.id, as_of=day)
+            states.update(o.state for o in returns.organisations)
+            # The rounds service counts a return only once every assignment asked is updated.
+            for row in returns.organisations:
+                assert (row.updated == row.asked) == row.state.has_returned
+    assert set(states) == set(rounds.ReturnState)
+    finished = rounds.round_returns(engine=demo_engine, round_id=closed[0].id, as_of=AS_OF)
+    summary = finished.national
+    # Many returned on time, a few late, and some never did (a claim still waiting for review
+    # or an assignment never reported on holds an organisation's return back).
+    on_time = summary.returned - summary.returned_late
+    assert on_time > summary.returned_late > 0
+    assert summary.late > 0 and on_time > summary.asked / 3
+    coming = rounds.round_returns(engine=demo_engine, round_id=still_open[0].id, as_of=AS_OF)
+    assert still_open[0].due_date > AS_OF
+    assert coming.national.returned > 0 and coming.national.not_yet_due > 0
+
+
+def test_the_demo_responses_are_mostly_on_time_some_late_some_missing(
+    demo_engine: Engine,
+) -> None:
+    from tracker.services import responses
+    from tracker.text import is_safe_url
+
+    rows = responses.responses_as_of(engine=demo_engine, as_of=AS_OF)
+    states = Counter(r.state for r in rows)
+    assert states[responses.ResponseState.ON_TIME] > len(rows) / 2
+    assert states[responses.ResponseState.LATE] > 0
+    assert states[responses.ResponseState.MISSING] > 0
+    links = [r.url for r in rows if r.url is not None]
+    assert (
+        len(links) == states[responses.ResponseState.ON_TIME] + states[responses.ResponseState.LATE]
+    )
+    # Placeholders, never a real body's page.
+    assert all(is_safe_url(u) and u.startswith("https://example.org/demo/") for u in links)
+    before = responses.responses_as_of(engine=demo_engine, as_of=date(2023, 5, 1))
+    assert {r.state for r in before} <= {
+        responses.ResponseState.ON_TIME,
+        responses.ResponseState.NOT_YET_DUE,
+    }
+
+
+def test_filling_the_demo_again_adds_no_round_return_or_response(demo_engine: Engine) -> None:
+    tables = ("return_round", "return_round_closure", "statutory_response", "review")
+    before = {t: count_rows(demo_engine, t) for t in tables}
+    assert before["return_round"] == len(demo.DEMO_ROUNDS)
+    demo.fill_demo(engine=demo_engine, actor=TEST_ADMIN)
+    assert {t: count_rows(demo_engine, t) for t in tables} == before

@@ -79,7 +79,9 @@ def latest(engine: Engine, recommendation: str, organisation_id: str = "kent") -
     history = progress.update_history(
         engine=engine, organisation_ids=[organisation_id], recommendation=recommendation
     )
-    return max(history, key=lambda u: u.id)
+    # The update that speaks for today, as the rules choose it: latest evidence date, then
+    # latest recorded (ids need not follow evidence dates).
+    return max(history, key=lambda u: (u.evidence_date, u.recorded_at, u.id))
 
 
 def two_edits(content: bytes, first: str, second: str) -> bytes:

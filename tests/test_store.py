@@ -365,7 +365,10 @@ def test_reloading_corrected_wording_changes_the_data_version_and_the_stored_tex
     setup.initialise(engine=loaded_engine, catalogue_file=corrected)
     after = progress.data_version(engine=loaded_engine)
     assert after != before
-    assert (after.updates, after.active_assignments) == (before.updates, before.active_assignments)
+    assert (after.last_update_id, after.active_assignments) == (
+        before.last_update_id,
+        before.active_assignments,
+    )
     titles = {r.code: r.title for r in progress.recommendations(engine=loaded_engine)}
     assert titles["R1"] == "Regional collaboration and oversight structures"
 

@@ -10,7 +10,6 @@ from functools import wraps
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -24,10 +23,12 @@ from tracker.catalogue import (
 )
 from tracker.db import DatabaseUnavailableError, describe_url, get_engine
 from tracker.evidence import error_message, parse_date
+
+# pandas, openpyxl and the export module load only in the commands that use them, so a
+# command such as `tracker status --format json` starts quickly.
 from tracker.services import (
     audit_log,
     demo,
-    export,
     progress,
     redaction,
     reviews,
@@ -124,10 +125,15 @@ def _known_on(value: str | None) -> datetime | None:
 
 
 def _print_rows(rows: list[progress.StatusRow], fmt: OutputFormat) -> None:
-    frame = export.status_frame(rows)
     if fmt == OutputFormat.json:
-        typer.echo(json.dumps(export.json_records(frame), indent=2))
-    elif fmt == OutputFormat.csv:
+        typer.echo(json.dumps(progress.status_records(rows), indent=2))
+        return
+    import pandas as pd
+
+    from tracker.services import export
+
+    frame = export.status_frame(rows)
+    if fmt == OutputFormat.csv:
         typer.echo(export.csv_bytes(frame).decode("utf-8"), nl=False)
     else:
         if frame.empty:
@@ -357,6 +363,8 @@ def export_command(
     ] = False,
 ) -> None:
     """Export the catalogue, every assignment with its status, and the full update history."""
+    from tracker.services import export
+
     try:
         tables = export.export_tables(engine=_engine(), as_of=_as_of(as_of))
     except LookupError as exc:
@@ -608,6 +616,10 @@ def review_list(
     as_user: AsUser = None,
 ) -> None:
     """Claims waiting for review, oldest first."""
+    import pandas as pd
+
+    from tracker.services import export
+
     try:
         waiting = reviews.queue(engine=_engine(), actor=_actor(as_user))
     except (AccessDeniedError, LookupError) as exc:
@@ -737,6 +749,8 @@ def audit_list(
     elif not rows:
         typer.echo("No audit events match.")
     else:
+        import pandas as pd
+
         frame = pd.DataFrame(
             [
                 {

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from tracker.catalogue import UnknownOrganisationError, UnknownRegionError
@@ -30,7 +29,7 @@ from tracker.cli import (
 from tracker.evidence import error_message, parse_date
 from tracker.moments import describe_known_on
 from tracker.movement import ChangeKind, uk_day
-from tracker.services import changes, meetings, progress, setup
+from tracker.services import changes, meetings, progress, rounds, setup
 from tracker.services.access import AccessDeniedError
 from tracker.text import safe_cell
 
@@ -130,11 +129,14 @@ class Part(StrEnum):
     changes = "changes"
     updates = "updates"
     silent = "silent"
+    rounds = "rounds"
 
 
 def _table(rows: list[dict[str, object]], empty: str) -> str:
     if not rows:
         return empty
+    import pandas as pd  # only for a table: `tracker status` and the rest start without it
+
     frame = pd.DataFrame([{k: _plain(v, joined=True) for k, v in r.items()} for r in rows])
     with pd.option_context("display.max_rows", None, "display.width", 250):
         return frame.fillna("").to_string(index=False)
@@ -160,7 +162,7 @@ def changes_command(
     ] = None,
     part: Annotated[
         Part,
-        typer.Option("--part", help="With --format csv: changes, updates or silent."),
+        typer.Option("--part", help="With --format csv: changes, updates, silent or rounds."),
     ] = Part.changes,
     fmt: Fmt = OutputFormat.table,
 ) -> None:
@@ -190,6 +192,9 @@ def changes_command(
         found = changes.changes_between(
             engine=engine, since=from_date, as_of=to_date, known_on=moment, filters=filters
         )
+        in_period = rounds.rounds_in_period(
+            engine=engine, since=from_date, as_of=to_date, filters=filters
+        )
     except changes.ChangesError as exc:
         raise _fail(str(exc)) from None
     except (UnknownOrganisationError, UnknownRegionError, LookupError) as exc:
@@ -197,6 +202,7 @@ def changes_command(
     moved = [changes.record(m) for m in found.movements]
     sent = [changes.record(u) for u in found.updates]
     silent = [changes.record(s) for s in found.silent]
+    ran = [rounds.period_row(r) for r in in_period]
     if fmt == OutputFormat.json:
         document = {
             "since": from_date.isoformat(),
@@ -205,6 +211,7 @@ def changes_command(
             "changes": [{k: _plain(v) for k, v in r.items()} for r in moved],
             "updates": [{k: _plain(v) for k, v in r.items()} for r in sent],
             "silent": [{k: _plain(v) for k, v in r.items()} for r in silent],
+            "rounds": ran,
         }
         typer.echo(json.dumps(document, indent=2))
         return
@@ -213,6 +220,7 @@ def changes_command(
             Part.changes: (moved, changes.MOVEMENT_KEYS),
             Part.updates: (sent, changes.UPDATE_KEYS),
             Part.silent: (silent, changes.SILENT_KEYS),
+            Part.rounds: (ran, rounds.ROUND_KEYS),
         }[part]
         typer.echo(_csv(*chosen), nl=False)
         return
@@ -221,6 +229,10 @@ def changes_command(
     summary = ", ".join(f"{ChangeKind(k).label.lower()} {n}" for k, n in found.counts.items() if n)
     count = f"{len(moved)} assignment{'' if len(moved) == 1 else 's'} moved"
     typer.echo(count + (f" ({summary})." if summary else "."))
+    if in_period:
+        typer.echo("\nReturn rounds in this period:")
+        for item in in_period:
+            typer.echo(f"  {item.describe()}")
     typer.echo("")
     typer.echo(
         _table([{k: r[k] for k in changes.MOVEMENT_KEYS[:8]} for r in moved], "Nothing moved.")

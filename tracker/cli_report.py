@@ -22,7 +22,6 @@ from tracker.cli import (
     _plain_database_errors,
 )
 from tracker.evidence import error_message, parse_date
-from tracker.reports import pdf, workbook
 from tracker.services import board, progress, report, setup
 from tracker.services.access import AccessDeniedError
 from tracker.services.board import BoardView
@@ -101,6 +100,9 @@ def report_command(
         )
     except (AccessDeniedError, LookupError) as exc:
         raise _fail(error_message(exc)) from None
+    # Loaded only here: the PDF and workbook libraries are slow to import for every command.
+    from tracker.reports import pdf, workbook
+
     data = pdf.pdf_bytes(pack) if fmt == "pdf" else workbook.xlsx_bytes(pack)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

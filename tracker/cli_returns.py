@@ -5,17 +5,19 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from functools import wraps
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from sqlalchemy.engine import Engine
 
 from tracker.catalogue import UnknownOrganisationError
 from tracker.db import get_engine
 from tracker.evidence import error_message, parse_date
-from tracker.services import export, responses, rounds, setup, users
+from tracker.services import responses, rounds, setup, users
 from tracker.services.access import AccessDeniedError, Actor, local_operator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # This module is imported by tracker.cli (which registers these commands), so it takes nothing
 # from tracker.cli at import time: `python -m tracker.cli` would import it half-made.
@@ -102,7 +104,9 @@ def _long(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
-def _print(frame: pd.DataFrame, fmt: OutputFormat, empty: str) -> None:
+def _print(frame: "pd.DataFrame", fmt: OutputFormat, empty: str) -> None:
+    from tracker.services import export  # loads pandas: only when something is printed
+
     if fmt == OutputFormat.json:
         typer.echo(json.dumps(export.json_records(frame), indent=2))
     elif fmt == OutputFormat.csv:
@@ -110,6 +114,8 @@ def _print(frame: pd.DataFrame, fmt: OutputFormat, empty: str) -> None:
     elif frame.empty:
         typer.echo(empty)
     else:
+        import pandas as pd  # only when printing a table: it is slow to load
+
         with pd.option_context("display.max_rows", None, "display.width", 200):
             typer.echo(frame.fillna("").to_string(index=False))
 
@@ -211,6 +217,8 @@ def rounds_list(fmt: FormatOption = OutputFormat.table, as_of: AsOfOption = None
         "closed",
         "closed_by",
     ]
+    import pandas as pd  # only when printing a table: it is slow to load
+
     _print(pd.DataFrame(records, columns=columns), fmt, "No return rounds yet.")
 
 
@@ -228,6 +236,8 @@ def rounds_show(
         result = rounds.round_returns(engine=_engine(), round_id=info.id, as_of=day)
     except rounds.RoundError as exc:
         raise _fail(str(exc)) from None
+    import pandas as pd  # only when printing a table: it is slow to load
+
     frame = pd.DataFrame(
         [rounds.return_row(r) for r in result.organisations], columns=list(rounds.RETURN_KEYS)
     )
@@ -260,6 +270,8 @@ def responses_list(as_of: AsOfOption = None, fmt: FormatOption = OutputFormat.ta
         rows = responses.responses_as_of(engine=_engine(), as_of=day)
     except LookupError as exc:
         raise _fail(str(exc)) from None
+    import pandas as pd  # only when printing a table: it is slow to load
+
     frame = pd.DataFrame(
         [responses.response_row(r) for r in rows], columns=list(responses.RESPONSE_KEYS)
     )

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tracker import return_sheet
 from tracker.catalogue import UnknownOrganisationError
 from tracker.evidence import error_message
-from tracker.services import return_sheets, setup
+from tracker.services import setup
 from tracker.services.access import AccessDeniedError
 from tracker.services.updates import MAX_IMPORT_BYTES
 
@@ -29,7 +28,10 @@ def template_command(
     as_user: Annotated[str | None, typer.Option("--as", help="Act as this tracker user.")] = None,
 ) -> None:
     """Write an organisation's return template: one row per open assignment, pre-filled."""
+    # Loaded here, not at the top: openpyxl is slow to import and other commands do not
+    # need it.
     from tracker import cli
+    from tracker.services import return_sheets
 
     if out.suffix.lower() != ".xlsx":
         raise _fail(f"{out}: the template is an Excel workbook; name it FILE.xlsx")
@@ -59,6 +61,10 @@ def template_command(
 
 def is_return_file(path: Path) -> bool:
     """A workbook made by `tracker template` (read only if it is of a size an import allows)."""
+    # Loaded here, not at the top: openpyxl is slow to import and other commands do not
+    # need it.
+    from tracker import return_sheet
+
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return False
     if path.stat().st_size > MAX_IMPORT_BYTES:
@@ -68,7 +74,10 @@ def is_return_file(path: Path) -> bool:
 
 def import_return(path: Path, as_user: str | None, *, yes: bool, today: date | None = None) -> None:
     """Preview a filled-in return, ask, then store all of it or none."""
-    from tracker import cli
+    # Loaded here, not at the top: openpyxl is slow to import and other commands do not
+    # need it.
+    from tracker import cli, return_sheet
+    from tracker.services import return_sheets
 
     if path.stat().st_size > return_sheet.MAX_RETURN_BYTES:
         raise _fail(

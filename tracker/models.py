@@ -82,7 +82,10 @@ class EvidenceUpdate(SQLModel, table=True):
     __tablename__ = "evidence_update"
     __table_args__ = (
         sa.UniqueConstraint("assignment_id", "fingerprint"),
-        sa.Index("ix_evidence_update_assignment_evidence", "assignment_id", "evidence_date"),
+        # The read side finds the update that speaks for a date by this index (migration 0008).
+        sa.Index(
+            "ix_evidence_update_latest", "assignment_id", "evidence_date", "recorded_at", "id"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,6 +5,7 @@ Values come from environment variables prefixed ``TRACKER_`` (for example
 """
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -80,5 +81,19 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """Read the settings afresh, so a changed environment is always honoured."""
+    """The settings for the environment as it is now, so a changed environment is always
+    honoured. Reading them costs milliseconds (pydantic), and every dashboard query asks, so
+    they are kept for as long as the variables they come from stay the same."""
+    key = tuple(
+        sorted(
+            (name, value)
+            for name, value in os.environ.items()
+            if name.upper().startswith("TRACKER_") or name in ("XDG_DATA_HOME", "HOME")
+        )
+    )
+    return _settings_for(key)
+
+
+@lru_cache(maxsize=32)
+def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
     return Settings()

@@ -21,6 +21,7 @@ from tracker.catalogue import Catalogue, Directory, Source
 from tracker.models import (
     Assignment,
     Attachment,
+    AuditEvent,
     EvidenceUpdate,
     Organisation,
     Recommendation,
@@ -272,8 +273,15 @@ def report_info(*, session: Session, report_id: str | None = None) -> ReportInfo
     )
 
 
-def assignment_records(*, session: Session, report_id: str) -> list[AssignmentRecord]:
-    """Every active assignment of a report, in recommendation then organisation order."""
+def assignment_records(
+    *,
+    session: Session,
+    report_id: str,
+    recommendation: str | None = None,
+    organisation_id: str | None = None,
+) -> list[AssignmentRecord]:
+    """Every active assignment of a report (or the one of a recommendation and an
+    organisation), in recommendation then organisation order."""
     query = (
         select(Assignment, Recommendation, Organisation, Region)
         .join(Recommendation, col(Assignment.recommendation_id) == col(Recommendation.id))
@@ -282,6 +290,10 @@ def assignment_records(*, session: Session, report_id: str) -> list[AssignmentRe
         .where(Recommendation.report_id == report_id, col(Assignment.active).is_(True))
         .order_by(col(Recommendation.number), col(Organisation.name))
     )
+    if recommendation is not None:
+        query = query.where(Recommendation.code == recommendation)
+    if organisation_id is not None:
+        query = query.where(Assignment.organisation_id == organisation_id)
     records = []
     for assignment, rec, org, region in session.exec(query):
         assert assignment.id is not None
@@ -309,7 +321,9 @@ def assignment_records(*, session: Session, report_id: str) -> list[AssignmentRe
 def update_facts(
     *, session: Session, assignment_ids: Iterable[int] | None = None
 ) -> dict[int, list[UpdateFact]]:
-    """The few columns the rules need, for every update of the given assignments."""
+    """The few columns the rules need, for every update of the given assignments: the whole
+    history (the reference the read side's answers are tested against; the read side itself
+    fetches only the updates that speak for a date, see ``store_status``)."""
     query = sa.select(
         col(EvidenceUpdate.id),
         col(EvidenceUpdate.assignment_id),
@@ -365,6 +379,7 @@ def update_history(
     report_id: str,
     organisation_ids: Sequence[str] | None = None,
     recommendation: str | None = None,
+    update_ids: Iterable[int] | None = None,
 ) -> list[UpdateRecord]:
     """Full updates, newest evidence first, with their attachments' descriptions."""
     query = (
@@ -379,6 +394,8 @@ def update_history(
         query = query.where(col(Organisation.id).in_(list(organisation_ids)))
     if recommendation is not None:
         query = query.where(Recommendation.code == recommendation)
+    if update_ids is not None:
+        query = query.where(col(EvidenceUpdate.id).in_(list(update_ids)))
     rows = list(session.exec(query))
     ids = [u.id for u, *_ in rows if u.id is not None]
     files: dict[int, list[AttachmentInfo]] = defaultdict(list)
@@ -427,6 +444,65 @@ def update_history(
             )
         )
     return history
+
+
+@dataclass(frozen=True)
+class SaidBefore:
+    """What one stored update said, as far as "saying the same thing again" is concerned."""
+
+    id: int
+    status: Status
+    evidence_date: date
+    narrative: str
+    links: tuple[str, ...]
+    revised_target_date: date | None
+    revision_reason: str | None
+    attachment_sha256: tuple[str, ...]
+
+
+def said_before(*, session: Session, assignment_id: int) -> list[SaidBefore]:
+    """One assignment's updates in the order recorded: just the columns a repeat is judged on
+    (recording one update reads its own assignment's history, never the report's)."""
+    query = (
+        sa.select(
+            col(EvidenceUpdate.id),
+            col(EvidenceUpdate.status),
+            col(EvidenceUpdate.evidence_date),
+            col(EvidenceUpdate.narrative),
+            col(EvidenceUpdate.links),
+            col(EvidenceUpdate.revised_target_date),
+            col(EvidenceUpdate.revision_reason),
+        )
+        .where(col(EvidenceUpdate.assignment_id) == assignment_id)
+        .order_by(col(EvidenceUpdate.id))
+    )
+    rows = list(session.connection().execute(query))
+    files: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        att = (
+            sa.select(col(Attachment.update_id), col(Attachment.sha256))
+            .join(EvidenceUpdate, col(EvidenceUpdate.id) == col(Attachment.update_id))
+            .where(col(EvidenceUpdate.assignment_id) == assignment_id)
+            .order_by(col(Attachment.id))
+        )
+        for update_id, sha in session.connection().execute(att):
+            files[update_id].append(sha)
+    said = []
+    for uid, status, day, narrative, links, revised, reason in rows:
+        assert uid is not None
+        said.append(
+            SaidBefore(
+                id=uid,
+                status=Status(status),
+                evidence_date=day,
+                narrative=narrative,
+                links=tuple(links),
+                revised_target_date=revised,
+                revision_reason=reason,
+                attachment_sha256=tuple(files.get(uid, ())),
+            )
+        )
+    return said
 
 
 def attachment_content(*, session: Session, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
@@ -523,50 +599,50 @@ def append_updates(*, session: Session, updates: Sequence[NewUpdate]) -> list[in
 
 
 class DataVersion(NamedTuple):
-    """Changes whenever evidence or the catalogue changes: a cheap key for caches."""
+    """Changes whenever evidence or the catalogue changes: a cheap key for caches.
 
-    updates: int
+    Every write (updates, reviews, redactions, catalogue reloads, users) appends an audit event
+    in the same transaction, so the highest audit event id moves with each one: a stored
+    counter, read by one index lookup. The highest update and review ids cover rows added
+    without an event (the benchmark's bulk-loaded history); the reference digest covers a
+    catalogue reloaded without a user (``setup.initialise`` with no actor).
+    """
+
+    audit_event: int
     last_update_id: int
+    last_review_id: int
     active_assignments: int
     reference: str  # digest of the report, regions, organisations and recommendations
-    reviews: int = 0  # a review changes the validated status without a new update
-    redactions: int = 0  # a redaction changes what the history shows, and no count
+
+    @property
+    def has_updates(self) -> bool:
+        return self.last_update_id > 0
+
+
+_REFERENCE_TABLES = ("report", "region", "organisation", "recommendation")
 
 
 def data_version(*, session: Session) -> DataVersion:
-    if not sa.inspect(session.connection()).has_table("evidence_update"):
-        return DataVersion(0, 0, 0, "")
-    updates, last_id = session.exec(
-        select(func.count(col(EvidenceUpdate.id)), func.max(EvidenceUpdate.id))
+    connection = session.connection()
+    if not sa.inspect(connection).has_table("evidence_update"):
+        return DataVersion(0, 0, 0, 0, "")
+    highest = connection.execute(
+        sa.select(
+            sa.select(func.max(AuditEvent.id)).scalar_subquery(),
+            sa.select(func.max(EvidenceUpdate.id)).scalar_subquery(),
+            sa.select(func.max(Review.id)).scalar_subquery(),
+            sa.select(func.count(col(Assignment.id)))
+            .where(col(Assignment.active).is_(True))
+            .scalar_subquery(),
+        )
     ).one()
-    active = session.exec(
-        select(func.count(col(Assignment.id))).where(col(Assignment.active).is_(True))
-    ).one()
-    # Corrections to the catalogue or the organisations file may change no counts, so hash
-    # the reference data too (about 130 short rows: cheap enough for every rerun).
+    # A few hundred short rows (a thousand with fifty reports), read as plain tuples.
     digest = hashlib.sha256()
-    for model in (Report, Region, Organisation, Recommendation):
-        for row in session.exec(select(model).order_by(col(model.id))):
-            digest.update(repr(sorted(row.model_dump().items())).encode())
-    reviews = session.exec(select(func.count(col(Review.id)))).one()
-    redactions = (
-        session.exec(
-            select(func.count(col(EvidenceUpdate.id))).where(
-                col(EvidenceUpdate.redacted_at).isnot(None)
-            )
-        ).one()
-        + session.exec(
-            select(func.count(col(Attachment.id))).where(col(Attachment.redacted_at).isnot(None))
-        ).one()
-    )
-    return DataVersion(
-        int(updates),
-        int(last_id or 0),
-        int(active),
-        digest.hexdigest()[:16],
-        int(reviews),
-        int(redactions),
-    )
+    for table in _REFERENCE_TABLES:
+        for row in connection.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")):
+            digest.update(repr(tuple(row)).encode())
+    audit, last_update, last_review, active = (int(v or 0) for v in highest)
+    return DataVersion(audit, last_update, last_review, active, digest.hexdigest()[:16])
 
 
 @dataclass(frozen=True)

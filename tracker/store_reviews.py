@@ -11,9 +11,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from tracker import store
+from tracker import store, store_status
 from tracker.models import Assignment, EvidenceUpdate, Organisation, Recommendation, Review
-from tracker.rules import Decision, Status, latest_update
+from tracker.rules import Decision, Status
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,10 @@ def review_target(*, session: Session, update_id: int) -> ReviewTarget | None:
 
 def latest_update_id(*, session: Session, assignment_id: int) -> int | None:
     """The update that speaks for the assignment now (latest evidence date, then recorded last)."""
-    facts = store.update_facts(session=session, assignment_ids=[assignment_id])
-    latest = latest_update(facts.get(assignment_id, []), date.max)
+    facts = store_status.latest_facts(
+        session=session, assignment_ids=[assignment_id], as_of=date.max
+    )
+    latest = facts.get(assignment_id)
     return latest.id if latest else None
 
 
@@ -124,17 +126,13 @@ def review_queue(*, session: Session, report_id: str) -> list[store.UpdateRecord
     active = {
         r.assignment_id for r in store.assignment_records(session=session, report_id=report_id)
     }
-    facts = store.update_facts(session=session, assignment_ids=active)
-    waiting: set[int] = set()
-    for updates in facts.values():
-        latest = latest_update(updates, date.max)
-        if latest is not None and latest.status.is_closed and not latest.reviews:
-            waiting.add(latest.id)
+    facts = store_status.latest_facts(
+        session=session, assignment_ids=sorted(active), as_of=date.max
+    )
+    waiting = {f.id for f in facts.values() if f.status.is_closed and not f.reviews}
     if not waiting:
         return []
-    claims = [
-        u for u in store.update_history(session=session, report_id=report_id) if u.id in waiting
-    ]
+    claims = store.update_history(session=session, report_id=report_id, update_ids=waiting)
     return sorted(claims, key=lambda u: (u.recorded_at, u.id))
 
 

@@ -15,6 +15,8 @@ from tracker import store, store_reviews
 from tracker.db import write_session
 from tracker.models import Assignment, Recommendation
 from tracker.rules import Decision, Status
+from tracker.services import rounds
+from utils.factories import MONITOR
 
 
 def utc(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
@@ -131,3 +133,42 @@ def board_history(engine: Engine) -> None:
     add("R14", "kent", Status.IN_PROGRESS, date(2024, 1, 15), utc(2024, 2, 20))
     add("R6", "kent", Status.IN_PROGRESS, date(2023, 6, 1), utc(2023, 6, 2))
     add("R6", "kent", Status.IN_PROGRESS, date(2024, 3, 1), utc(2024, 3, 1), narrative="Again.")
+
+
+def rounds_history(engine: Engine) -> None:
+    """The board history, and three rounds asking Kent and Essex about R7:
+
+    - Winter 2023 (1 December to 15 January): closed before the since date, so not named.
+    - Spring 2024 (opened 1 March, due 31 March, closed 15 April): Kent's R7 first report,
+      recorded 11 March, returns it on time; Essex sends nothing by the closure: late.
+    - Summer 2024 (opened 20 April, due 31 May, open): Essex records R7 on 25 April (after the
+      spring round closed, so it does not count there): returned; Kent not yet due.
+    """
+
+    board_history(engine)
+    asked = ("kent", "essex")
+    for name, opened, due, closed in (
+        ("Winter 2023 return", utc(2023, 12, 1, 9), date(2023, 12, 20), utc(2024, 1, 15)),
+        ("Spring 2024 return", utc(2024, 3, 1, 9), date(2024, 3, 31), utc(2024, 4, 15)),
+        ("Summer 2024 return", utc(2024, 4, 20, 9), date(2024, 5, 31), None),
+    ):
+        rounds.open_round(
+            engine=engine,
+            actor=MONITOR,
+            name=name,
+            due_date=due,
+            recommendations=["R7"],
+            organisation_ids=asked,
+            at=opened,
+        )
+        if name.startswith("Summer"):
+            append(
+                engine,
+                recommendation="R7",
+                organisation_id="essex",
+                status=Status.IN_PROGRESS,
+                evidence_date=date(2024, 4, 25),
+                recorded_at=utc(2024, 4, 25),
+            )
+        if closed is not None:
+            rounds.close_round(engine=engine, actor=MONITOR, name=name, at=closed)

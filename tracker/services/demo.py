@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from tracker import store, store_board, store_reviews, store_users
+from tracker import store, store_board, store_returns, store_reviews, store_users
 from tracker.db import read_session, write_session
 from tracker.evidence import CheckedUpdate, fingerprint
 from tracker.roles import Action, Actor, Role
 from tracker.rules import Decision, Status
 from tracker.services import audit as audit_trail
-from tracker.services import users
+from tracker.services import responses, rounds, users
 from tracker.services.access import authorise
+from tracker.text import check_url
 
 DEMO_UNTIL = date(2026, 10, 30)  # the last date any demonstration update speaks for
 DEMO_RECORDED_UNTIL = DEMO_UNTIL + timedelta(days=6)  # and the last day one is recorded
@@ -411,6 +413,216 @@ DEMO_MEETINGS: tuple[date, ...] = (
 )
 
 
+# Return rounds: the monitors ask every organisation with open work for a return after each
+# summer and autumn meeting. The summer round is closed; the autumn one is open, due soon after
+# the demonstration's last recorded day. Times are UTC; the round opens before the day's returns.
+@dataclass(frozen=True)
+class DemoRound:
+    name: str
+    opened: date
+    due: date
+    closed: date | None  # None: still open
+
+
+DEMO_ROUNDS: tuple[DemoRound, ...] = (
+    DemoRound("Summer 2026 return", date(2026, 7, 20), date(2026, 9, 4), date(2026, 10, 9)),
+    DemoRound("Autumn 2026 return", date(2026, 10, 19), date(2026, 12, 4), None),
+)
+_ROUND_OPENS_AT = time(9, 0)
+_RETURN_RECORDED_AT = time(11, 30)
+_ROUND_CLOSES_AT = time(17, 0)
+Review = tuple[Decision, datetime, str]
+
+
+def _latest(history: list[store.NewUpdate], day: date) -> store.NewUpdate | None:
+    said = [u for u in history if u.evidence_date <= day]
+    return max(said, key=lambda u: (u.evidence_date, u.recorded_at)) if said else None
+
+
+def plan_round_returns(
+    demo_round: DemoRound,
+    scope: tuple[tuple[int, str], ...],
+    histories: dict[int, list[store.NewUpdate]],
+    who: dict[str, str],
+    reviews: dict[tuple[int, str], Review | None],
+) -> list[tuple[store.NewUpdate, Review | None]]:
+    """The updates organisations send for a round, each with the monitor's decision on it if it
+    repeats a claim: most organisations return on time, some late (while the round is open and
+    before the demonstration ends), some not at all. Each says there is no change since the
+    organisation's last update, which is itself evidence. Never-reported assignments get
+    nothing, nor a claim the monitor has already decided or leaves waiting (a repeat would only
+    read as a new claim), so those organisations have not returned. A repeated claim takes over
+    the decision the monitor makes on it later. Fixed by the round and organisation."""
+    by_org: dict[str, list[int]] = {}
+    for assignment_id, organisation_id in scope:
+        by_org.setdefault(organisation_id, []).append(assignment_id)
+    last_day = min(demo_round.closed or DEMO_UNTIL, DEMO_UNTIL)
+    planned: list[tuple[store.NewUpdate, Review | None]] = []
+    for organisation_id, assignment_ids in by_org.items():
+        rng = random.Random(f"round:{demo_round.name}:{organisation_id}")
+        roll = rng.random()
+        if roll < 0.8:
+            first, last = demo_round.opened, min(demo_round.due, last_day)
+        elif roll < 0.94 and demo_round.due < last_day:
+            first, last = demo_round.due + timedelta(days=1), last_day - timedelta(days=1)
+        else:
+            continue  # sends nothing for this round (beyond what its usual updates say)
+        day = first + timedelta(days=rng.randint(0, max((last - first).days, 0)))
+        recorded_on = min(day + timedelta(days=rng.randint(0, 2)), DEMO_RECORDED_UNTIL)
+        if demo_round.closed is not None:
+            recorded_on = min(recorded_on, demo_round.closed - timedelta(days=1))
+        recorded_at = datetime.combine(recorded_on, _RETURN_RECORDED_AT, tzinfo=UTC)
+        for assignment_id in assignment_ids:
+            history = histories.setdefault(assignment_id, [])
+            latest = _latest(history, day)
+            if latest is None or latest.recorded_at >= recorded_at:
+                continue
+            review: Review | None = None
+            if latest.status.is_closed:
+                decided = reviews.get((assignment_id, latest.fingerprint))
+                if decided is None or decided[1] <= recorded_at:
+                    # Already decided, or left waiting: a repeat would only show as a new claim.
+                    continue
+                review = decided
+            said = f"{latest.evidence_date.day} {latest.evidence_date:%B %Y}"
+            narrative = f"{demo_round.name}: no change since our update of {said}." + (
+                " That update stands while the monitor reviews it."
+                if latest.status.is_closed
+                else " The work described there continues as planned."
+            )
+            checked = CheckedUpdate(
+                status=latest.status,
+                evidence_date=day,
+                narrative=narrative,
+                links=(),
+                revised_target_date=latest.revised_target_date,
+                revision_reason=latest.revision_reason,
+                on_behalf_of=None,
+                attachments=(),
+            )
+            update = store.NewUpdate(
+                assignment_id=assignment_id,
+                status=latest.status,
+                evidence_date=day,
+                recorded_at=recorded_at,
+                recorded_by=who.get(organisation_id, organisation_id),
+                narrative=narrative,
+                links=(),
+                revised_target_date=latest.revised_target_date,
+                revision_reason=latest.revision_reason,
+                source="demo",
+                fingerprint=fingerprint(assignment_id, checked),
+            )
+            planned.append((update, review))
+            history.append(update)
+            if review is not None:
+                reviews[(assignment_id, update.fingerprint)] = review
+    return planned
+
+
+def _fill_rounds(
+    *,
+    engine: Engine,
+    actor: Actor,
+    pending: list[store.NewUpdate],
+    who: dict[str, str],
+    reviews: dict[tuple[int, str], Review | None],
+) -> tuple[int, int, int]:
+    """Open (and close) the demonstration rounds through the rounds service, with the returns
+    organisations send for them. Returns (rounds opened now, returns stored now, already
+    there); updates in ``pending`` are already stored. The rounds are opened and closed as
+    whoever loads the demonstration, so the audit trail names who really did it."""
+    histories: dict[int, list[store.NewUpdate]] = {}
+    for update in pending:
+        histories.setdefault(update.assignment_id, []).append(update)
+    opened = stored = already = 0
+    existing = {r.name: r for r in rounds.list_rounds(engine=engine)}
+    for demo_round in DEMO_ROUNDS:
+        found = existing.get(demo_round.name)
+        if found is None:
+            found = rounds.open_round(
+                engine=engine,
+                actor=actor,
+                name=demo_round.name,
+                due_date=demo_round.due,
+                at=datetime.combine(demo_round.opened, _ROUND_OPENS_AT, tzinfo=UTC),
+            )
+            opened += 1
+        with read_session(engine) as session:
+            scope = store_returns.rounds(session=session, round_id=found.id)[0].scope
+        planned = plan_round_returns(demo_round, scope, histories, who, reviews)
+        with write_session(engine) as session:
+            known = store.existing_fingerprints(
+                session=session, assignment_ids=[u.assignment_id for u, _ in planned]
+            )
+            fresh = [(u, r) for u, r in planned if (u.assignment_id, u.fingerprint) not in known]
+            ids = store.append_updates(session=session, updates=[u for u, _ in fresh])
+            for update_id, (_, review) in zip(ids, fresh, strict=True):
+                if review is not None:
+                    decision, reviewed_at, reason = review
+                    store_reviews.append_review(
+                        session=session,
+                        update_id=update_id,
+                        decision=decision,
+                        reason=reason,
+                        reviewed_by=DEMO_MONITOR,
+                        reviewed_at=reviewed_at,
+                    )
+        stored += len(fresh)
+        already += len(planned) - len(fresh)
+        if demo_round.closed is not None and found.closed_at is None:
+            rounds.close_round(
+                engine=engine,
+                actor=actor,
+                name=demo_round.name,
+                at=datetime.combine(demo_round.closed, _ROUND_CLOSES_AT, tzinfo=UTC),
+            )
+    return opened, stored, already
+
+
+# Statutory responses (s.55): most local policing bodies published on time, a few late, a few
+# not at all. The links are placeholders: no real body published anything on these dates.
+DEMO_RESPONSE_LINK = "https://example.org/demo/statutory-response/"
+
+
+def plan_response(body_id: str, published: date) -> date | None:
+    """When a body published its comments in the demonstration (None: never)."""
+    rng = random.Random(f"s55:{body_id}")
+    due = responses.due_date(published)
+    roll = rng.random()
+    if roll < 0.76:
+        return due - timedelta(days=min(rng.randint(0, 40), (due - published).days))
+    if roll < 0.9:
+        return due + timedelta(days=rng.randint(3, 120))
+    return None
+
+
+def _fill_responses(*, session: Session, report: store.ReportInfo) -> int:
+    """Record the demonstration's statutory responses that are missing; returns how many."""
+    recorded = {
+        r.organisation_id for r in store_returns.responses(session=session, report_id=report.id)
+    }
+    added = 0
+    for body in store_returns.local_policing_bodies(session=session):
+        published = plan_response(body.id, report.published)
+        if published is None or body.id in recorded:
+            continue
+        rng = random.Random(f"s55-recorded:{body.id}")
+        store_returns.add_response(
+            session=session,
+            organisation_id=body.id,
+            report_id=report.id,
+            published=published,
+            url=check_url(DEMO_RESPONSE_LINK + body.id.replace("_", "-")),
+            recorded_at=datetime.combine(
+                published + timedelta(days=rng.randint(1, 14)), time(10, 0), tzinfo=UTC
+            ),
+            recorded_by=DEMO_MONITOR,
+        )
+        added += 1
+    return added
+
+
 # Sample users of each role for demonstration mode's switch. They have no password, so nobody
 # can sign in as one; only `tracker serve --demo` acts as them.
 VIEWER_SAMPLE = "demo.viewer"
@@ -495,10 +707,12 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
     users_added = add_sample_users(engine=engine, actor=actor)
     pending: list[store.NewUpdate] = []
     # A monitor's decision on each claim, planned with the history (None: still waiting).
-    planned_reviews: dict[tuple[int, str], tuple[Decision, datetime, str] | None] = {}
+    planned_reviews: dict[tuple[int, str], Review | None] = {}
+    speakers: dict[str, str] = {}
     for record in records:
         rng = random.Random(f"who:{record.organisation_id}")
         who = f"{rng.choice(voice(record).recorders)}, {record.organisation}"
+        speakers[record.organisation_id] = who
         for planned in plan_updates(record, report.published):
             checked = CheckedUpdate(
                 status=planned.status,
@@ -583,9 +797,16 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                 recorded_at=datetime.combine(held_on, time(17, 0), tzinfo=UTC),
             )
             meetings_added += 1
-        if (
-            fresh or users_added or meetings_added
-        ):  # a repeat run adds nothing, so it has nothing to record
+        responses_added = _fill_responses(session=session, report=report)
+    # Rounds go through the rounds service, which fixes each round's scope from the stored
+    # record, so they come after the updates they ask about.
+    rounds_opened, returns_added, returns_there = _fill_rounds(
+        engine=engine, actor=actor, pending=pending, who=speakers, reviews=planned_reviews
+    )
+    stored = len(fresh) + returns_added
+    if stored or users_added or meetings_added or responses_added or rounds_opened:
+        # A repeat run adds nothing, so it has nothing to record.
+        with write_session(engine) as session:
             audit_trail.record(
                 session,
                 actor,
@@ -593,11 +814,14 @@ def fill_demo(*, engine: Engine, actor: Actor) -> tuple[int, int]:
                 object_type="demo",
                 object_id=report.id,
                 after={
-                    "updates_added": len(fresh),
+                    "updates_added": stored,
                     "reviews_added": reviews_added,
                     "sample_users_added": users_added,
                     "meetings_added": meetings_added,
+                    "rounds_opened": rounds_opened,
+                    "round_returns_added": returns_added,
+                    "statutory_responses_added": responses_added,
                 },
-                message=f"Demonstration data loaded: {len(fresh)} updates, {reviews_added} reviews",
+                message=f"Demonstration data loaded: {stored} updates, {reviews_added} reviews",
             )
-    return len(fresh), len(pending) - len(fresh)
+    return stored, len(pending) - len(fresh) + returns_there

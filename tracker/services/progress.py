@@ -3,10 +3,11 @@
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from tracker import rules, store
+from tracker import rules, store, store_status
 from tracker.catalogue import OWNER_LABELS, Directory, Owner, normalise_recommendation_id
 from tracker.db import read_session
 from tracker.rules import (
@@ -106,6 +107,17 @@ STATUS_KEYS: tuple[str, ...] = (
 )
 
 
+def status_records(
+    rows: Iterable[StatusRow], keys: tuple[str, ...] = STATUS_KEYS
+) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts with the stable keys, dates as YYYY-MM-DD (no pandas needed)."""
+
+    def plain(value: object) -> object:
+        return value.isoformat() if isinstance(value, date) else value
+
+    return [{key: plain(getattr(row, key)) for key in keys} for row in rows]
+
+
 def thresholds() -> Thresholds:
     settings = get_settings()
     return Thresholds(
@@ -122,11 +134,22 @@ def claims_rule() -> str:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything the read side needs, loaded in two queries, to assess at any date."""
+    """The report and its assignments as stored: what every read starts from.
+
+    The status table and the trend do not use the history held here: each fetches only the
+    updates that speak for its dates from ``engine``, so its cost does not grow with the
+    history. ``facts`` (every update of every assignment) is loaded only when first asked for,
+    by the few questions that need whole histories.
+    """
 
     report: store.ReportInfo
     records: tuple[store.AssignmentRecord, ...]
-    facts: dict[int, list[UpdateFact]]
+    engine: Engine
+
+    @cached_property
+    def facts(self) -> dict[int, list[UpdateFact]]:
+        with read_session(self.engine) as session:
+            return dict(store.update_facts(session=session))
 
     def assess(
         self,
@@ -135,6 +158,8 @@ class Snapshot:
         limits: Thresholds,
         known_on: datetime | None = None,
     ) -> Assessment:
+        """One assignment by the rules over its whole history (see ``status_rows_from`` for the
+        fast way to assess them all)."""
         return assess(
             updates=self.facts.get(record.assignment_id, []),
             deadline=record.deadline,
@@ -154,8 +179,26 @@ def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
                 "(and `tracker demo` for demonstration data)."
             )
         records = store.assignment_records(session=session, report_id=report.id)
-        facts = store.update_facts(session=session)
-    return Snapshot(report=report, records=tuple(records), facts=dict(facts))
+    return Snapshot(report=report, records=tuple(records), engine=engine)
+
+
+def _assess(
+    snapshot: Snapshot,
+    record: store.AssignmentRecord,
+    latest: UpdateFact | None,
+    as_of: date,
+    limits: Thresholds,
+    known_on: datetime | None,
+) -> Assessment:
+    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get.
+    return assess(
+        updates=[latest] if latest is not None else [],
+        deadline=record.deadline,
+        as_of=as_of,
+        reporting_from=snapshot.report.published,
+        thresholds=limits,
+        known_on=known_on,
+    )
 
 
 def status_rows_from(
@@ -169,11 +212,17 @@ def status_rows_from(
     """Every assignment the filters admit, as of a date; as the record stood at ``known_on``
     when given (updates recorded and reviews made after it left out)."""
     limits = limits or thresholds()
+    admitted = [record for record in snapshot.records if filters.admits(record)]
+    with read_session(snapshot.engine) as session:
+        latest = store_status.latest_facts(
+            session=session,
+            assignment_ids=[r.assignment_id for r in admitted],
+            as_of=as_of,
+            known_on=known_on,
+        )
     rows = []
-    for record in snapshot.records:
-        if not filters.admits(record):
-            continue
-        a = snapshot.assess(record, as_of, limits, known_on)
+    for record in admitted:
+        a = _assess(snapshot, record, latest.get(record.assignment_id), as_of, limits, known_on)
         rows.append(
             StatusRow(
                 recommendation=record.recommendation,
@@ -313,21 +362,43 @@ def trend(
     known_on: datetime | None = None,
 ) -> list[TrendPoint]:
     """% implemented and number overdue at each month end since publication (as the record
-    stood at ``known_on`` when given)."""
-    points = []
-    for point in month_ends(snapshot.report.published, until):
-        summary = _rollup_rows(
-            status_rows_from(
-                snapshot, as_of=point, filters=filters, limits=limits, known_on=known_on
-            )
+    stood at ``known_on`` when given).
+
+    One statement finds the update that speaks for every assignment at every month end; the
+    rules then give each its validated status and whether it is overdue, exactly as ``assess``
+    does (the two figures a trend point counts).
+    """
+    limits = limits or thresholds()
+    admitted = [record for record in snapshot.records if filters.admits(record)]
+    dates = month_ends(snapshot.report.published, until)
+    with read_session(snapshot.engine) as session:
+        at = store_status.latest_facts_at(
+            session=session,
+            assignment_ids=[r.assignment_id for r in admitted],
+            points=dates,
+            known_on=known_on,
         )
+    points = []
+    for point in dates:
+        latest = at.get(point, {})
+        implemented = overdue = not_applicable = 0
+        for record in admitted:
+            status = rules.validated_status(
+                latest.get(record.assignment_id),
+                point,
+                count_claimed_as_complete=limits.count_claimed_as_complete,
+            )
+            implemented += status == Status.IMPLEMENTED
+            not_applicable += status == Status.NOT_APPLICABLE
+            overdue += rules.is_overdue(record.deadline, status, point)
+        applicable = len(admitted) - not_applicable
         points.append(
             TrendPoint(
                 as_of=point,
-                percent_implemented=summary.percent_implemented,
-                overdue=summary.overdue,
-                implemented=summary.implemented,
-                assignments=summary.assignments,
+                percent_implemented=100.0 * implemented / applicable if applicable else 0.0,
+                overdue=overdue,
+                implemented=implemented,
+                assignments=len(admitted),
             )
         )
     return points

@@ -495,3 +495,92 @@ def rounds_for(
             if row.organisation_id == organisation_id:
                 found.append((info, row))
     return found
+
+
+@dataclass(frozen=True)
+class RoundInPeriod:
+    """A round open at some time in a period, with where its returns stand at the period's end
+    (for the organisations a view is narrowed to)."""
+
+    round: RoundInfo
+    as_of: date
+    summary: ReturnsSummary
+
+    @property
+    def closed_by_then(self) -> bool:
+        closed = self.round.closed_on
+        return closed is not None and closed <= self.as_of
+
+    def describe(self) -> str:
+        """One sentence for the changes view: when it ran, then who returned and who is late."""
+        info, up = self.round, self.summary
+        when = f"opened {_long(info.opened_on)}, due {_long(info.due_date)}, " + (
+            f"closed {_long(info.closed_on)}" if self.closed_by_then else "still open"
+        )
+        whom = "organisation" if up.asked == 1 else "organisations"
+        counts = f"{up.returned} of {up.asked} {whom} returned ({up.returned_late} of them late)"
+        if up.late:
+            counts += f"; {up.late} late and not returned"
+        if up.not_yet_due:
+            counts += f"; {up.not_yet_due} not returned, not yet due"
+        return f"{info.name} ({when}): {counts}."
+
+
+# Keys of a round in `tracker changes` (CSV and JSON), in this order.
+ROUND_KEYS: tuple[str, ...] = (
+    "round",
+    "opened_on",
+    "due_date",
+    "closed_on",
+    "asked",
+    "returned",
+    "returned_late",
+    "late",
+    "not_yet_due",
+)
+
+
+def rounds_in_period(
+    *,
+    engine: Engine,
+    since: date,
+    as_of: date,
+    filters: progress.Filters | None = None,
+) -> list[RoundInPeriod]:
+    """The rounds open at any time after ``since`` up to ``as_of`` (opened, closed or running
+    in between), oldest opened first, with their returns as of ``as_of``. Filters narrow the
+    counts to the organisations (and regions and kinds) a view shows."""
+    chosen = filters or progress.Filters()
+    found = []
+    for info in sorted(list_rounds(engine=engine), key=lambda r: (r.opened_at, r.id)):
+        closed = info.closed_on
+        if info.opened_on > as_of or (closed is not None and closed <= since):
+            continue
+        returns = round_returns(engine=engine, round_id=info.id, as_of=as_of)
+        rows = [
+            r
+            for r in returns.organisations
+            if (not chosen.organisation_ids or r.organisation_id in chosen.organisation_ids)
+            and (not chosen.region_ids or r.region_id in chosen.region_ids)
+            and (not chosen.organisation_kinds or r.organisation_kind in chosen.organisation_kinds)
+        ]
+        if not rows:
+            continue  # the round asked none of the organisations in view
+        found.append(RoundInPeriod(round=info, as_of=as_of, summary=summarise(NATIONAL, rows)))
+    return found
+
+
+def period_row(item: RoundInPeriod) -> dict[str, object]:
+    """One round in a period with the stable keys of ``ROUND_KEYS``."""
+    up, closed = item.summary, item.round.closed_on
+    return {
+        "round": item.round.name,
+        "opened_on": item.round.opened_on.isoformat(),
+        "due_date": item.round.due_date.isoformat(),
+        "closed_on": closed.isoformat() if closed and item.closed_by_then else None,
+        "asked": up.asked,
+        "returned": up.returned,
+        "returned_late": up.returned_late,
+        "late": up.late,
+        "not_yet_due": up.not_yet_due,
+    }

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -129,9 +128,19 @@ def record_update(
     """
     authorise(engine=engine, actor=actor, action=Action.RECORD, organisation_id=organisation_id)
     settings = get_settings()
-    report, index = _assignment_index(engine)
     code = normalise_recommendation_id(recommendation)
-    record = index.get((code, organisation_id))
+    # Only the one assignment: the cost of recording stays flat as the history grows.
+    with read_session(engine) as session:
+        report = store.report_info(session=session)
+        if report is None:
+            raise LookupError("No recommendations are loaded yet: run `tracker init` first.")
+        found = store.assignment_records(
+            session=session,
+            report_id=report.id,
+            recommendation=code,
+            organisation_id=organisation_id,
+        )
+    record = found[0] if found else None
     if record is None:
         raise UpdateRejectedError(
             {"recommendation": f"{code} is not assigned to organisation {organisation_id!r}"}
@@ -160,7 +169,10 @@ def record_update(
         new = _new_update(
             record.assignment_id, checked, actor=actor, source=source, recorded_at=_now()
         )
-        history = _said_before(session, record.report_id).get(record.assignment_id, [])
+        history = _said_by(
+            record.assignment_id,
+            store.said_before(session=session, assignment_id=record.assignment_id),
+        )
         repeat = repeat_of(new.fingerprint, [fp for _, fp in history])
         if repeat == Repeat.ALREADY_RECORDED:
             raise UpdateRejectedError(
@@ -200,6 +212,26 @@ def _audit_view(record: store.AssignmentRecord, new: store.NewUpdate) -> dict[st
         "attachments": [a.sha256 for a in new.attachments],
         "source": new.source,
     }
+
+
+def _said_by(assignment_id: int, updates: Sequence[store.SaidBefore]) -> list[tuple[int, str]]:
+    """One assignment's stored updates as (id, content fingerprint), in the order recorded."""
+    return [
+        (
+            u.id,
+            content_fingerprint(
+                assignment_id,
+                status=u.status.value,
+                evidence_date=u.evidence_date,
+                narrative=u.narrative,
+                links=u.links,
+                revised_target_date=u.revised_target_date,
+                revision_reason=u.revision_reason,
+                attachment_sha256=list(u.attachment_sha256),
+            ),
+        )
+        for u in updates
+    ]
 
 
 def _said_before(session: Session, report_id: str) -> dict[int, list[tuple[int, str]]]:
@@ -299,6 +331,8 @@ def _file_problem(path: Path, message: str, row: int = 0) -> ImportRejectedError
 
 def _read_xlsx(path: Path, sheet: str | None) -> ImportTable:
     try:
+        import openpyxl  # only when a workbook is imported: it is slow to load
+
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds; all mean "cannot read this file"
         raise _file_problem(path, f"cannot be read as an Excel workbook ({exc})") from exc

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,7 +32,13 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 # Compared against when the username is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user is unknown, so the time taken does not tell.
+    Made on first use: hashing takes a fifth of a second, too long for every command's start."""
+    return _hasher.hash("not a password anyone has")
 
 
 class UserError(ValueError):
@@ -325,7 +332,7 @@ def authenticate(
                 f"Try again after {until:%H:%M} UTC, or ask your administrator."
             )
         try:
-            _hasher.verify(stored_hash or _DUMMY_HASH, password)
+            _hasher.verify(stored_hash or _dummy_hash(), password)
             good = user is not None and stored_hash is not None and user.active
         except (VerificationError, InvalidHashError):
             good = False
@@ -406,6 +413,9 @@ def start_session(*, engine: Engine, actor: Actor, now: datetime | None = None) 
     return SignedIn(actor=actor_for(user), token=token)
 
 
+_TOUCH_EVERY = timedelta(seconds=30)
+
+
 def resume_session(*, engine: Engine, token: str, now: datetime | None = None) -> Actor | None:
     """The user a browser's token belongs to, if the session is live; refreshes its idle clock."""
     now = now or _now()
@@ -420,7 +430,10 @@ def resume_session(*, engine: Engine, token: str, now: datetime | None = None) -
         user = store_users.user(session=session, username=found.username)
         if user is None or not user.active:
             return None
-        store_users.touch_session(session=session, session_id=found.id, now=now)
+        # The idle clock needs minutes, not milliseconds: writing it on every rerun would make
+        # each page view a write (a disk flush on SQLite) for nothing.
+        if now - _aware(found.last_seen_at) >= _TOUCH_EVERY:
+            store_users.touch_session(session=session, session_id=found.id, now=now)
     return actor_for(user)
 
 

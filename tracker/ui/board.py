@@ -11,7 +11,7 @@ import streamlit as st
 from tracker.db import get_engine
 from tracker.movement import ChangeKind
 from tracker.roles import Action, permits
-from tracker.services import changes, meetings, progress, slippage
+from tracker.services import changes, meetings, progress, rounds, slippage
 from tracker.services.access import AccessDeniedError
 from tracker.ui import data, session, tables
 from tracker.ui.format import kind_label, long_date, plural, rag_label, recorded_on, status_label
@@ -330,6 +330,25 @@ def show_changes(found: changes.ChangeSet) -> None:
         tables.show_table(silent_frame(found), key="changes_silent", rag_columns=(), height=400)
     else:
         st.success("Every organisation with open work recorded something in between.")
+
+
+# --- Return rounds ------------------------------------------------------------------------------
+
+
+def show_rounds_in_period(
+    tracker: data.Tracker, *, since: date, as_of: date, filters: progress.Filters
+) -> None:
+    """The return rounds open at any time in the period, named, with who had returned by the
+    as-of date (the Return rounds page has the detail)."""
+    found = rounds.rounds_in_period(
+        engine=tracker.engine, since=since, as_of=as_of, filters=filters
+    )
+    st.markdown("**Return rounds in this period**")
+    if not found:
+        st.caption("No return round was open between these dates.")
+        return
+    for item in found:
+        show_text(item.describe())  # the round's name is typed by a monitor
 
 
 # --- Slippage ----------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ class Tracker:
 
     @property
     def has_updates(self) -> bool:
-        return self.version.updates > 0
+        return self.version.has_updates
 
 
 @dataclass(frozen=True)

@@ -121,9 +121,22 @@ def show_timeline(
         heading = f"{code} {titled(title, verified)} · {plural(len(groups[code]), 'update')}"
         if focus or len(order) == 1:
             st.markdown(f"#### {heading}")
-            for update in groups[code]:
-                show_update(tracker, update, key=key)
+            _show_recent(tracker, groups[code], key=key)
         else:
             with st.expander(heading):
-                for update in groups[code]:
-                    show_update(tracker, update, key=key)
+                _show_recent(tracker, groups[code], key=key)
+
+
+# A page showing every update of a long history would take seconds to draw and be no easier to
+# read; the full history is in the exports.
+SHOWN_PER_RECOMMENDATION = 25
+
+
+def _show_recent(tracker: data.Tracker, updates: Sequence[store.UpdateRecord], *, key: str) -> None:
+    for update in updates[:SHOWN_PER_RECOMMENDATION]:
+        show_update(tracker, update, key=key)
+    if len(updates) > SHOWN_PER_RECOMMENDATION:
+        st.caption(
+            f"The {SHOWN_PER_RECOMMENDATION} most recent of {plural(len(updates), 'update')} "
+            "are shown; the export (`tracker export`) holds every one."
+        )

@@ -1,0 +1,224 @@
+"""The read side's queries: only the facts the rules need, fetched by index, never the history.
+
+The status of an assignment as of a date depends on one update (the latest with an evidence
+date on or before that date, ties to the one recorded last) and that update's reviews. These
+functions find that update with one index lookup per assignment (the index on
+``(assignment_id, evidence_date, recorded_at, id)`` from migration 0008) and return it as the
+``UpdateFact`` the pure rules take, so ``rules.assess`` stays the one place the rules live.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from tracker.models import EvidenceUpdate, Review
+from tracker.rules import Decision, ReviewFact, Status, UpdateFact, utc_moment
+from tracker.store import uk_date
+
+_UPDATE = EvidenceUpdate.__table__  # type: ignore[attr-defined]
+_REVIEW = Review.__table__  # type: ignore[attr-defined]
+_CLAIMS = frozenset(s.value for s in Status if s.is_closed)
+_STATUSES = {s.value: s for s in Status}
+_DECISIONS = {d.value: d for d in Decision}
+# Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
+_CHUNK = 5_000
+
+
+def _latest_id(
+    assignment_id: ColumnElement[int], as_of: ColumnElement[date], known_on: datetime | None
+) -> sa.ScalarSelect[int]:
+    """The id of the update that speaks for ``as_of``: one backward step along the index."""
+    u = _UPDATE.alias("latest")
+    query = sa.select(u.c.id).where(u.c.assignment_id == assignment_id, u.c.evidence_date <= as_of)
+    if known_on is not None:
+        query = query.where(u.c.recorded_at <= utc_moment(known_on))
+    return (
+        query.order_by(u.c.evidence_date.desc(), u.c.recorded_at.desc(), u.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _assignment_ids() -> sa.TableClause:
+    return sa.table("assignment", sa.column("id", sa.Integer))
+
+
+def _fact_columns() -> list[sa.ColumnElement[object]]:
+    # Read as the driver gives them (no SQLAlchemy type processing: it costs more than the
+    # query itself over tens of thousands of rows); ``_row`` turns them into dates.
+    return [
+        _UPDATE.c.id,
+        _UPDATE.c.status,
+        sa.type_coerce(_UPDATE.c.evidence_date, sa.String),
+        sa.type_coerce(_UPDATE.c.recorded_at, sa.String),
+        sa.type_coerce(_UPDATE.c.revised_target_date, sa.String),
+    ]
+
+
+def latest_facts(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    as_of: date,
+    known_on: datetime | None = None,
+) -> dict[int, UpdateFact]:
+    """For each assignment, the update that speaks for ``as_of`` (as recorded by ``known_on``),
+    with its reviews (as made by ``known_on``). Assignments never reported on are absent."""
+    a = _assignment_ids()
+    r = _REVIEW
+    on = r.c.update_id == _UPDATE.c.id
+    if known_on is not None:
+        on = sa.and_(on, r.c.reviewed_at <= utc_moment(known_on))
+    found: dict[int, _Row] = {}
+    decisions: dict[int, list[ReviewFact]] = defaultdict(list)
+    for chunk in _chunks(assignment_ids):
+        latest = _latest_id(a.c.id, sa.literal(as_of, sa.Date), known_on)
+        # The update's reviews come with it (one row each; most updates have none).
+        query = (
+            sa.select(
+                a.c.id,
+                *_fact_columns(),
+                r.c.decision,
+                sa.type_coerce(r.c.reviewed_at, sa.String),
+                r.c.reason,
+            )
+            .select_from(a)
+            .join(_UPDATE, _UPDATE.c.id == latest)
+            .outerjoin(r, on)
+            .where(a.c.id.in_(chunk))
+            .order_by(a.c.id, r.c.id)
+        )
+        for aid, uid, status, day, recorded, revised, decision, at, reason in session.execute(
+            query
+        ):
+            if aid not in found:
+                found[aid] = _row(uid, status, day, recorded, revised)
+            if decision is not None:
+                moment = _as_moment(at)
+                decisions[uid].append(
+                    ReviewFact(_DECISIONS[decision], uk_date(moment), reason, moment)
+                )
+    reviews = {uid: tuple(made) for uid, made in decisions.items()}
+    return {aid: _fact(row, reviews) for aid, row in found.items()}
+
+
+def latest_facts_at(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    points: Sequence[date],
+    known_on: datetime | None = None,
+) -> dict[date, dict[int, UpdateFact]]:
+    """``latest_facts`` at many dates in one statement (the monthly trend): one index lookup per
+    assignment and date."""
+    if not points:
+        return {}
+    a = _assignment_ids()
+    dates = sa.union_all(
+        *(sa.select(sa.literal(p, sa.Date).label("point")) for p in sorted(set(points)))
+    ).cte("points")
+    pairs: list[tuple[object, int, int]] = []
+    raw: dict[int, tuple[int, str, object, object, object]] = {}
+    for chunk in _chunks(assignment_ids):
+        latest = _latest_id(a.c.id, dates.c.point, known_on)
+        query = (
+            sa.select(dates.c.point, a.c.id, *_fact_columns())
+            .select_from(dates.join(a, sa.true()).join(_UPDATE, _UPDATE.c.id == latest))
+            .where(a.c.id.in_(chunk))
+        )
+        # The same update often speaks for many month ends: each is read into a fact once.
+        for point, aid, uid, status, evidence_date, recorded_at, revised in session.execute(query):
+            pairs.append((point, aid, uid))
+            if uid not in raw:
+                raw[uid] = (uid, status, evidence_date, recorded_at, revised)
+    reviews = review_facts(
+        session=session,
+        update_ids=[uid for uid, row in raw.items() if row[1] in _CLAIMS],
+        known_on=known_on,
+    )
+    facts = {uid: _fact(_row(*row), reviews) for uid, row in raw.items()}
+    days: dict[object, date] = {}
+    by_point: dict[date, dict[int, UpdateFact]] = {p: {} for p in points}
+    for point, aid, uid in pairs:
+        day = days.get(point) or days.setdefault(point, _as_date(point))
+        by_point[day][aid] = facts[uid]
+    return by_point
+
+
+def review_facts(
+    *, session: Session, update_ids: Iterable[int], known_on: datetime | None = None
+) -> dict[int, tuple[ReviewFact, ...]]:
+    """The decisions on the given updates (made by ``known_on``), oldest first, by update."""
+    found: dict[int, list[ReviewFact]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(update_ids))):
+        query = (
+            sa.select(
+                _REVIEW.c.update_id,
+                _REVIEW.c.decision,
+                _REVIEW.c.reviewed_at,
+                _REVIEW.c.reason,
+            )
+            .where(_REVIEW.c.update_id.in_(chunk))
+            .order_by(_REVIEW.c.id)
+        )
+        if known_on is not None:
+            query = query.where(_REVIEW.c.reviewed_at <= utc_moment(known_on))
+        for update_id, decision, reviewed_at, reason in session.execute(query):
+            found[update_id].append(
+                ReviewFact(Decision(decision), uk_date(reviewed_at), reason, reviewed_at)
+            )
+    return {k: tuple(v) for k, v in found.items()}
+
+
+class _Row(NamedTuple):
+    id: int
+    status: str
+    evidence_date: date
+    recorded_at: datetime
+    revised_target_date: date | None
+
+
+def _fact(row: _Row, reviews: dict[int, tuple[ReviewFact, ...]]) -> UpdateFact:
+    return UpdateFact(
+        id=row.id,
+        status=_STATUSES[row.status],
+        evidence_date=row.evidence_date,
+        recorded_at=row.recorded_at,
+        revised_target_date=row.revised_target_date,
+        reviews=reviews.get(row.id, ()),
+    )
+
+
+def _row(uid: int, status: str, day: object, recorded: object, revised: object) -> _Row:
+    return _Row(
+        uid,
+        status,
+        _as_date(day),
+        _as_moment(recorded),
+        None if revised is None else _as_date(revised),
+    )
+
+
+def _as_moment(value: object) -> datetime:
+    # SQLite keeps a moment as UTC text without an offset; PostgreSQL gives it with its zone.
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _as_date(value: object) -> date:
+    # SQLite hands a literal back through a CTE as text.
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    items = list(ids)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
