@@ -4,7 +4,7 @@ words, and a pack for a past date made again later with --known-on is the same."
 
 import re
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from tracker.catalogue import load_catalogue
 from tracker.cli import app
 from tracker.reports import pdf, workbook
 from tracker.rules import Status
-from tracker.services import progress, report
+from tracker.services import progress, report, responses, rounds
 from tracker.services.access import local_operator
 from tracker.services.board import BoardView
 
@@ -328,3 +328,76 @@ def test_tracker_report_refuses_bad_input_plainly(
     assert message in result.output
     assert not list(tmp_path.glob("pack.*"))
     assert "Traceback" not in result.output and not re.search(r"File \"", result.output)
+
+
+def just_after_now() -> datetime:
+    # A pack's moment is whole seconds: one second on, it surely knows what was just recorded.
+    return datetime.now(UTC) + timedelta(seconds=1)
+
+
+def appendix_history(engine: Engine) -> None:
+    """A round asking Kent and Essex for R4 (Kent returns on 22 April, Essex never does), and
+    two statutory responses: Kent's on time, Essex's ten days after the 31 May 2023 deadline."""
+    operator = local_operator()
+    rounds.open_round(
+        engine=engine,
+        actor=operator,
+        name="Spring 2024 return",
+        due_date=date(2024, 5, 31),
+        recommendations=["R4"],
+        organisation_ids=["kent", "essex"],
+        at=utc(2024, 4, 1),
+    )
+    for body, published in (("lpb_kent", date(2023, 5, 20)), ("lpb_essex", date(2023, 6, 10))):
+        responses.add_response(
+            engine=engine,
+            actor=operator,
+            organisation_id=body,
+            published=published,
+            url=f"https://example.org/{body}/response",
+            today=AS_OF,
+        )
+
+
+def test_the_appendix_names_the_round_and_the_statutory_responses(
+    history: Engine, tmp_path: Path
+) -> None:
+    appendix_history(history)
+    # Made now, so the responses just recorded are known; the round is counted as of 30 June.
+    pack = pack_for(history, known_on=None, generated=just_after_now())
+    assert [
+        (r.round.name, r.summary.asked, r.summary.returned, r.summary.late) for r in pack.rounds
+    ] == [("Spring 2024 return", 2, 1, 1)]
+    summary = pack.responses_summary
+    assert summary is not None
+    assert (summary.force_areas, summary.on_time, summary.late, summary.missing) == (43, 1, 1, 41)
+
+    text = " ".join(pdf_text(pdf.pdf_bytes(pack), tmp_path).split())
+    assert "Appendix: return rounds and statutory responses" in text
+    assert "Spring 2024 return" in text
+    assert (
+        "by 31 May 2023. As of 30 June 2024, of 43 force areas: 1 on time, 1 late, 41 missing"
+        in text
+    )
+
+    book = load_workbook(BytesIO(workbook.xlsx_bytes(pack)))
+    round_row = [c.value for c in book["Return rounds"][7]]
+    assert round_row[:2] == ["Spring 2024 return", datetime(2024, 4, 1)]
+    assert round_row[4:8] == [2, 1, 0, 1]
+    sheet = book["Statutory responses"]
+    by_area = {row[0].value: [c.value for c in row] for row in sheet.iter_rows(min_row=7)}
+    assert by_area["Kent Police"][3:5] == ["On time", None]
+    assert by_area["Essex Police"][3:5] == ["Late", 10]
+
+
+def test_the_appendix_follows_the_view_and_the_known_on_moment(history: Engine) -> None:
+    appendix_history(history)
+    # The South East pack covers Kent's area only; Essex is in the Eastern region.
+    south_east = pack_for(history, known_on=None, generated=just_after_now(), filters=SOUTH_EAST)
+    states = {r.body_id: r.state for r in south_east.responses}
+    assert states["lpb_kent"] == responses.ResponseState.ON_TIME
+    assert "lpb_essex" not in states
+    # Made for a moment before the responses were recorded, the pack cannot know of them.
+    earlier = pack_for(history)
+    summary = earlier.responses_summary
+    assert summary is not None and (summary.on_time, summary.late) == (0, 0)

@@ -18,7 +18,9 @@ from tracker.rules import RAG_ORDER, Rag, Status
 from tracker.services import board, progress, slippage
 from tracker.services.board import BoardSummary, BoardView
 from tracker.services.changes import ChangeSet
-from tracker.services.progress import Snapshot, StatusRow
+from tracker.services.progress import Filters, Snapshot, StatusRow
+from tracker.services.responses import ResponsesSummary, ResponseStatus, summarise
+from tracker.services.rounds import RoundInPeriod
 from tracker.services.slippage import AssignmentSlip, RecommendationSlip
 
 
@@ -55,6 +57,10 @@ class PackContent:
     overdue: tuple[StatusRow, ...]
     slipped: tuple[AssignmentSlip, ...]  # assignments whose target date moved, most first
     slipped_by_recommendation: tuple[RecommendationSlip, ...]
+    # Appendix: return rounds open in the period, and the statutory (s.55) responses.
+    rounds: tuple[RoundInPeriod, ...] = ()
+    responses: tuple[ResponseStatus, ...] = ()
+    responses_summary: ResponsesSummary | None = None
 
     @property
     def claims_rule(self) -> str:
@@ -81,6 +87,8 @@ def build(
     changes: ChangeSet | None,
     slips: Sequence[AssignmentSlip] = (),
     history: Sequence[store.UpdateRecord] = (),
+    rounds: Sequence[RoundInPeriod] = (),
+    responses: Sequence[ResponseStatus] = (),
     limits: rules.Thresholds | None = None,
 ) -> PackContent:
     limits = limits or progress.thresholds()
@@ -124,7 +132,27 @@ def build(
         slipped_by_recommendation=tuple(
             r for r in slippage.by_recommendation(slips) if r.rollup.revised
         ),
+        rounds=tuple(rounds),
+        responses=tuple(responses),
+        responses_summary=summarise(responses, as_of=view.as_of) if responses else None,
     )
+
+
+def responses_in_view(
+    responses: Sequence[ResponseStatus], filters: Filters
+) -> list[ResponseStatus]:
+    """The force areas a view covers: a region narrows them; an organisation narrows them to
+    its own force area (a force, or the local policing body itself)."""
+    return [
+        r
+        for r in responses
+        if (not filters.region_ids or r.region_id in filters.region_ids)
+        and (
+            not filters.organisation_ids
+            or r.body_id in filters.organisation_ids
+            or (r.force_id is not None and r.force_id in filters.organisation_ids)
+        )
+    ]
 
 
 # --- Words shared by the PDF and the workbook -----------------------------------------------

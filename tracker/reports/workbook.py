@@ -337,6 +337,44 @@ def _recommendations(ws: Worksheet, pack: PackContent) -> None:
     )
 
 
+def _rounds(ws: Worksheet, pack: PackContent) -> None:
+    _write_table(
+        ws,
+        pack,
+        "Return rounds open in the period",
+        [
+            Column("Round", 30, lambda r: r.round.name),
+            Column("Opened", 16, lambda r: r.round.opened_on),
+            Column("Due", 16, lambda r: r.round.due_date),
+            Column("Closed", 16, lambda r: r.round.closed_on if r.closed_by_then else "Still open"),
+            Column("Asked", 10, lambda r: r.summary.asked),
+            Column("Returned", 10, lambda r: r.summary.returned),
+            Column("Of them late", 12, lambda r: r.summary.returned_late),
+            Column("Late, not returned", 14, lambda r: r.summary.late),
+            Column("Not yet due", 12, lambda r: r.summary.not_yet_due),
+        ],
+        pack.rounds,
+    )
+
+
+def _responses(ws: Worksheet, pack: PackContent) -> None:
+    _write_table(
+        ws,
+        pack,
+        "Statutory responses (section 55 of the Police Act 1996)",
+        [
+            Column("Force area", 28, lambda r: r.force_area),
+            Column("Local policing body", 40, lambda r: r.body),
+            Column("Due", 16, lambda r: r.due),
+            Column("Response", 14, lambda r: r.state.label),
+            Column("Days late", 10, lambda r: r.days_late or None),
+            Column("Published", 16, lambda r: r.published or "Not published"),
+            Column("Link", 50, lambda r: r.url or ""),
+        ],
+        pack.responses,
+    )
+
+
 SHEETS: tuple[tuple[str, Callable[[Worksheet, PackContent], None]], ...] = (
     ("About", _about),
     ("Summary", _summary),
@@ -349,6 +387,8 @@ SHEETS: tuple[tuple[str, Callable[[Worksheet, PackContent], None]], ...] = (
     ("Slipped dates", _slipped),
     ("Slipped by recommendation", _slipped_by_recommendation),
     ("Recommendations", _recommendations),
+    ("Return rounds", _rounds),
+    ("Statutory responses", _responses),
 )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from tracker.reports import content
 from tracker.reports.content import PackContent
 from tracker.services import audit as audit_trail
-from tracker.services import changes, progress, slippage
+from tracker.services import changes, progress, responses, rounds, slippage
 from tracker.services.access import Action, Actor, authorise
 from tracker.services.board import BoardView
 
@@ -53,6 +53,13 @@ def board_pack(
             engine=engine, as_of=view.as_of, known_on=view.known_on, filters=view.filters
         ),
         history=progress.update_history(engine=engine) if change_set else (),
+        rounds=rounds.rounds_in_period(
+            engine=engine, since=view.since, as_of=view.as_of, filters=view.filters
+        ),
+        responses=content.responses_in_view(
+            responses.responses_as_of(engine=engine, as_of=view.as_of, known_on=view.known_on),
+            view.filters,
+        ),
     )
 
 

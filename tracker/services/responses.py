@@ -67,6 +67,7 @@ class ResponseStatus:
     recorded_at: datetime | None
     recorded_by: str | None
     corrections: int  # earlier rows superseded by this one
+    force_id: str | None = None  # the force whose area the body oversees
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def responses_as_of(
                 recorded_at=latest.recorded_at if latest else None,
                 recorded_by=latest.recorded_by if latest else None,
                 corrections=max(len(rows) - 1, 0),
+                force_id=body.force_id,
             )
         )
     return result
