@@ -99,3 +99,12 @@ def new_database(admin_url: str, prefix: str = "bench", template: str | None = N
         conn.execute(sa.text(f"CREATE DATABASE {name}{clause}"))
     admin.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    """Drop a database made by new_database, disconnecting anyone still connected to it."""
+    name = make_url(url).database
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()

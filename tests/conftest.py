@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from postgres import new_database, throwaway_server
-from sqlalchemy import create_engine, text
+from postgres import drop_database, new_database, throwaway_server
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from typer.testing import CliRunner
 
@@ -42,11 +42,7 @@ def postgres_admin_url() -> Iterator[str]:
 
 def _drop_pg_database(admin_url: str, url: str) -> None:
     engine_for(url).dispose()
-    name = make_url(url).database
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    drop_database(admin_url, url)
 
 
 @pytest.fixture(params=BACKENDS)
