@@ -528,9 +528,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         result = go(args.db)
     else:
-        from throwaway_postgres import throwaway_postgres
+        from postgres import throwaway_server
 
-        with throwaway_postgres() as url:
+        # PostgreSQL's durable defaults, so that write latencies are honest.
+        with throwaway_server(durable=True, max_connections=200) as url:
             result = go(url)
     return 0 if passed(result) else 1
 

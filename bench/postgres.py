@@ -1,7 +1,10 @@
-"""A throwaway PostgreSQL server for the benchmarks, started the way the tests start theirs.
+"""A throwaway PostgreSQL server started from the installed binaries, for the benchmarks and
+the tests (tests/conftest.py).
 
 initdb and pg_ctl refuse to run as root, so as root they run as the ``postgres`` user. The
-server listens on 127.0.0.1 on a free port, with durability settings off (it is thrown away).
+server listens on 127.0.0.1 on a free port. By default durability is off (fsync, synchronous
+commit and full-page writes), because the server is thrown away; ``durable=True`` keeps
+PostgreSQL's defaults so that measured write latencies are honest.
 """
 
 import os
@@ -19,14 +22,18 @@ from sqlalchemy.engine import make_url
 
 
 def _bindir() -> Path:
-    for directory in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (directory / "initdb").exists():
+    configured = os.environ.get("TRACKER_TEST_PG_BINDIR")
+    candidates = [Path(configured)] if configured else []
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
             return directory
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent
     raise SystemExit(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+        "PostgreSQL server binaries (initdb, pg_ctl) were not found: install them "
+        "(apt-get install -y postgresql) or give the URL of an existing server"
     )
 
 
@@ -41,10 +48,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[str]:
+def throwaway_server(
+    *, durable: bool = False, max_connections: int = 100, prefix: str = "tracker-bench-postgres-"
+) -> Iterator[str]:
     """Start a server; yields its admin URL; stops it and removes its files afterwards."""
     bindir = _bindir()
-    base = Path(tempfile.mkdtemp(prefix="tracker-bench-postgres-"))
+    # Under /tmp, not pytest's numbered temp folders: pytest prunes old ones, and a concurrent
+    # run pruning this one would pull the data directory from under the running server.
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     data, sockets = base / "data", base / "sockets"
     sockets.mkdir()
     if os.geteuid() == 0:
@@ -64,25 +75,36 @@ def throwaway_server() -> Iterator[str]:
         "UTF8",
     ]
     subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    options += " -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC"
-    start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w"]
-    subprocess.run(
-        _as_postgres([*start, "-l", str(base / "log"), "start"]), check=True, capture_output=True
-    )
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c timezone=UTC"
+    options += f" -c max_connections={max_connections}"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    pg_ctl = str(bindir / "pg_ctl")
+    start = [pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"]
+    subprocess.run(_as_postgres(start), check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
         subprocess.run(_as_postgres(stop), capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
 
-def new_database(admin_url: str, prefix: str = "bench") -> str:
-    """Create an empty database on the server; returns its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+def new_database(admin_url: str, prefix: str = "bench", template: str | None = None) -> str:
+    """Create a database on the server (empty, or a copy of ``template``); returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    clause = f" TEMPLATE {template}" if template else ""
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}{clause}"))
     admin.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    """Drop a database made by new_database, disconnecting anyone still connected to it."""
+    name = make_url(url).database
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()

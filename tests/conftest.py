@@ -8,17 +8,18 @@ possible the PostgreSQL tests fail (they are never skipped).
 
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from postgres import drop_database, new_database, throwaway_server
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from typer.testing import CliRunner
 
+from tracker.cli import app
 from tracker.db import engine_for
 from tracker.roles import local_operator
 from tracker.services import demo, setup
@@ -26,105 +27,22 @@ from tracker.services import demo, setup
 BACKENDS = ("sqlite", "postgresql")
 
 
-def _pg_bindir() -> Path:
-    configured = os.environ.get("TRACKER_TEST_PG_BINDIR")
-    candidates = [Path(configured)] if configured else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for directory in candidates:
-        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
-            return directory
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    pytest.fail(
-        "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them "
-        "(apt-get install -y postgresql) or set TRACKER_TEST_POSTGRES_URL."
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    # initdb and pg_ctl refuse to run as root.
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
-    return args
-
-
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_url() -> Iterator[str]:
     external = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     if external:
         yield external
         return
-    bindir = _pg_bindir()
-    # Not under pytest's numbered temp folders: pytest prunes old ones, and a concurrent run
-    # pruning this one would pull the data directory from under the running server.
-    base = Path(tempfile.mkdtemp(prefix="tracker-test-postgres-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-        base.chmod(0o755)
-    port = _free_port()
-    subprocess.run(
-        _as_postgres(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    options += " -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-w",
-                "-l",
-                str(base / "log"),
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _create_pg_database(admin_url: str, template: str | None = None) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        clause = f" TEMPLATE {template}" if template else ""
-        conn.execute(text(f"CREATE DATABASE {name}{clause}"))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        with throwaway_server(prefix="tracker-test-postgres-") as admin_url:
+            yield admin_url
+    except SystemExit as missing:  # no server binaries: fail the tests, never skip them
+        pytest.fail(f"{missing} (or set TRACKER_TEST_POSTGRES_URL)")
 
 
 def _drop_pg_database(admin_url: str, url: str) -> None:
     engine_for(url).dispose()
-    name = make_url(url).database
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    drop_database(admin_url, url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -144,7 +62,7 @@ def database_url(
         engine_for(url).dispose()
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
-    url = _create_pg_database(admin_url)
+    url = new_database(admin_url, prefix="t")
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     try:
         yield url
@@ -194,10 +112,10 @@ def _copy_of_template(
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
     if (backend, kind) not in templates:
-        template_url = _create_pg_database(admin_url)
+        template_url = new_database(admin_url, prefix="t")
         _prepare(template_url, kind)
         templates[(backend, kind)] = str(make_url(template_url).database)
-    url = _create_pg_database(admin_url, template=templates[(backend, kind)])
+    url = new_database(admin_url, prefix="t", template=templates[(backend, kind)])
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     try:
         yield engine_for(url)
@@ -227,3 +145,23 @@ def demo_engine(
 ) -> Iterator[Engine]:
     """A database holding the full demonstration data set (a private copy per test)."""
     yield from _copy_of_template("demo", backend, tmp_path, request, monkeypatch, _templates)
+
+
+@pytest.fixture
+def app_engine(loaded_engine: Engine) -> Iterator[Engine]:
+    """PostgreSQL: an engine connected as a fresh role granted by `tracker db grant-app-role`
+    (the dashboard's restricted role)."""
+    role = f"tracker_app_{uuid.uuid4().hex[:8]}"
+    with loaded_engine.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    result = CliRunner().invoke(app, ["db", "grant-app-role", role])
+    assert result.exit_code == 0, result.output
+    url = make_url(str(loaded_engine.url.render_as_string(hide_password=False))).set(username=role)
+    app_url = url.render_as_string(hide_password=False)
+    try:
+        yield engine_for(app_url)
+    finally:
+        engine_for(app_url).dispose()
+        with loaded_engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))

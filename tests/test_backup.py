@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from postgres import drop_database, new_database
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from typer.testing import CliRunner, Result
 from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, count_rows, record
@@ -53,18 +53,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         engine_for(url).dispose()
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    url = new_database(admin_url, prefix="r")
     try:
         yield url
     finally:
         engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        drop_database(admin_url, url)
 
 
 def _everything(engine: Engine) -> None:

@@ -2,48 +2,31 @@
 fills it in, uploads it, sees the preview, confirms, and exactly the intended updates are
 stored."""
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, open_page, screenshot, serving
+from playwright.sync_api import Browser, expect
+from test_browser import browser, open_page, screenshot, server
 from test_return_sheets import H, latest, sheet_rows
 from utils.factories import count_updates
 
 from tracker.db import engine_for
 from tracker.rules import Status
 
+__all__ = ["browser", "server"]  # the shared fixtures: the demo server, and Chromium
+
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'tracker.db'}"
-    log_dir = tmp_path_factory.mktemp("serve-log")
-    with serving(db_url, ROOT, demo=True, log_dir=log_dir) as base:
-        yield base, db_url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure-system-packages")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
 def test_an_editor_downloads_fills_uploads_previews_and_confirms_a_return(
-    served: tuple[str, str], chromium: Browser, tmp_path: Path
+    server: tuple[str, str], browser: Browser, tmp_path: Path
 ) -> None:
     import openpyxl
 
-    base, db_url = served
+    base, db_url = server
     engine = engine_for(db_url)
-    context = chromium.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
     context.add_cookies([{"name": "tracker_demo_as", "value": "demo.kent", "url": base}])
     page = context.new_page()
     try:

@@ -3,37 +3,19 @@ form or the evidence history pre-filled for that assignment; the return rounds a
 responses pages render for a monitor."""
 
 import re
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, open_page, screenshot, serving
+from playwright.sync_api import Browser, Locator, Page, expect
+from test_browser import browser, open_page, screenshot, server
 
 from tracker.db import engine_for
 from tracker.roles import local_operator
 from tracker.services import actions, progress, rounds
 
+__all__ = ["browser", "server"]  # the shared fixtures: the demo server, and Chromium
+
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'tracker.db'}"
-    log_dir = tmp_path_factory.mktemp("serve-log")
-    with serving(db_url, ROOT, demo=True, log_dir=log_dir) as base:
-        yield base, db_url
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure-system-packages")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 HOSTILE_NAME = "Spring ![x](https://evil.example/p.png) :red[URGENT] <b>now</b>"
@@ -64,11 +46,11 @@ def kent_first_reported(db_url: str) -> progress.StatusRow:
 
 
 def test_editor_lands_on_my_actions_and_one_click_opens_the_form_or_the_history(
-    served: tuple[str, str], chromium: Browser
+    server: tuple[str, str], browser: Browser
 ) -> None:
-    base, db_url = served
+    base, db_url = server
     row = kent_first_reported(db_url)
-    page = acting_as(chromium, base, "demo.kent")
+    page = acting_as(browser, base, "demo.kent")
     try:
         open_page(page, base + "/")
         expect(page).to_have_title("My actions — Recommendation tracker")
@@ -103,9 +85,9 @@ def test_editor_lands_on_my_actions_and_one_click_opens_the_form_or_the_history(
 
 
 def test_monitor_sees_who_has_returned_and_the_response_clock(
-    served: tuple[str, str], chromium: Browser
+    server: tuple[str, str], browser: Browser
 ) -> None:
-    base, db_url = served
+    base, db_url = server
     opened = rounds.open_round(
         engine=engine_for(db_url),
         actor=local_operator(),
@@ -113,7 +95,7 @@ def test_monitor_sees_who_has_returned_and_the_response_clock(
         due_date=date(2099, 1, 31),
         recommendations=["R4"],
     )
-    page = acting_as(chromium, base, "demo.monitor")
+    page = acting_as(browser, base, "demo.monitor")
     try:
         open_page(page, base + "/rounds")
         expect(page).to_have_title("Return rounds — Recommendation tracker")

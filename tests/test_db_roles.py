@@ -1,41 +1,19 @@
 """PostgreSQL: the dashboard runs as a role that may read and append, never change the record;
 the owner role (which runs `tracker init`) owns the tables and so alone could touch triggers."""
 
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import exc, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from utils.factories import count_updates, record
 
 from tracker.cli import app
-from tracker.db import engine_for
 from tracker.services import audit, progress
 from tracker.services.progress import Filters
 
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"])
-
-
-@pytest.fixture
-def app_engine(loaded_engine: Engine) -> Iterator[Engine]:
-    """An engine connected as a fresh role granted by `tracker db grant-app-role`."""
-    role = f"tracker_app_{uuid.uuid4().hex[:8]}"
-    with loaded_engine.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-    result = CliRunner().invoke(app, ["db", "grant-app-role", role])
-    assert result.exit_code == 0, result.output
-    url = make_url(str(loaded_engine.url.render_as_string(hide_password=False))).set(username=role)
-    app_url = url.render_as_string(hide_password=False)
-    try:
-        yield engine_for(app_url)
-    finally:
-        engine_for(app_url).dispose()
-        with loaded_engine.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
 
 
 @ON_POSTGRESQL

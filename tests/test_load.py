@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from postgres import drop_database, new_database
 
 from tracker.db import engine_for
 
@@ -31,18 +31,12 @@ def _load_module() -> ModuleType:
 
 @pytest.fixture
 def pg_url(postgres_admin_url: str) -> Iterator[str]:
-    name = f"load_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    url = new_database(postgres_admin_url, prefix="load")
     try:
         yield url
     finally:
         engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        drop_database(postgres_admin_url, url)
 
 
 def test_readers_and_editors_at_once_lose_and_double_nothing(pg_url: str) -> None:

@@ -3,18 +3,15 @@ both databases, and the default comparison for what changed."""
 
 import json
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import exc, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from utils.factories import KENT_EDITOR, MONITOR, TEST_ADMIN, VIEWER, count_rows
 
 from tracker.cli import app
-from tracker.db import engine_for
 from tracker.roles import Actor
 from tracker.services import audit_log, meetings
 from tracker.services.access import AccessDeniedError
@@ -152,25 +149,6 @@ def test_postgresql_truncate_of_meetings_is_refused(loaded_engine: Engine) -> No
     with pytest.raises(exc.DBAPIError, match="append-only"), loaded_engine.begin() as conn:
         conn.execute(text("TRUNCATE meeting"))
     assert _row(loaded_engine, meeting_id)[1] == 1
-
-
-@pytest.fixture
-def app_engine(loaded_engine: Engine) -> Iterator[Engine]:
-    """An engine connected as a fresh role granted by `tracker db grant-app-role`."""
-    role = f"tracker_app_{uuid.uuid4().hex[:8]}"
-    with loaded_engine.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-    result = CliRunner().invoke(app, ["db", "grant-app-role", role])
-    assert result.exit_code == 0, result.output
-    url = make_url(str(loaded_engine.url.render_as_string(hide_password=False))).set(username=role)
-    app_url = url.render_as_string(hide_password=False)
-    try:
-        yield engine_for(app_url)
-    finally:
-        engine_for(app_url).dispose()
-        with loaded_engine.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
