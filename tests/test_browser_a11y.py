@@ -445,9 +445,14 @@ def crop(png: bytes, box: dict[str, float]) -> Image.Image:
     return image.crop((left, top, left + size, top + size))
 
 
+def pixels(image: Image.Image) -> list[tuple[int, ...]]:
+    data = image.convert("RGB").tobytes()
+    return [tuple(data[i : i + 3]) for i in range(0, len(data), 3)]
+
+
 def difference(a: Image.Image, b: Image.Image) -> float:
     """How different two patches look: mean colour apart, or texture apart, whichever is more."""
-    pa, pb = list(a.getdata()), list(b.getdata())
+    pa, pb = pixels(a), pixels(b)
     mean_a = [sum(p[i] for p in pa) / len(pa) for i in range(3)]
     mean_b = [sum(p[i] for p in pb) / len(pb) for i in range(3)]
     colour = sum((x - y) ** 2 for x, y in zip(mean_a, mean_b, strict=True)) ** 0.5
