@@ -13,6 +13,8 @@ as_of = controls.show_as_of_picker(tracker.report)
 filters = controls.show_filters(tracker, themes=False, organisations=True)
 
 st.title("Changes since")
+if board.may_record_meetings():
+    board.show_meeting_error_summary()
 st.caption(
     "Each assignment whose picture differs between the two dates: the since date as the record "
     "stood at the end of that day (what a board saw then), and the as-of date as known now."

@@ -1,17 +1,20 @@
 """The "Changes since" page in AppTest: the same movements as the service, the last meeting as
 the default comparison, and the meeting form for monitors only."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows
 from utils.history import board_history, rounds_history
 from utils.session import signed_in
+from utils.titles import record_tab_titles
 
 from tracker.roles import Actor
 from tracker.services import changes, meetings, rounds
+from tracker.ui.errors import error_title
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
 AS_OF = date(2024, 4, 30)
@@ -81,12 +84,70 @@ def test_a_monitor_records_a_meeting_on_the_page(loaded_engine: Engine) -> None:
     assert at.date_input(key="changes_since").value == date(2024, 3, 14)
 
 
-def test_a_refused_meeting_says_why_and_stores_nothing(loaded_engine: Engine) -> None:
+def test_a_refused_meeting_says_why_and_stores_nothing(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_changes_page()
+    titles = record_tab_titles(monkeypatch)
+    at.date_input(key="meeting_date").set_value(date(2024, 3, 14))
     at.text_input(key="meeting_board").input("   ")
     at.button[0].click().run()
-    assert any("Board name" in e.value for e in at.error)
+    assert not at.exception, [e.message for e in at.exception]
+    errors = [e.value for e in at.error]
+    # The summary at the top links to the board field; the message is also beside the field.
+    summary = next(e for e in errors if "There is a problem" in e)
+    assert "Board name" in summary and "(#field-meeting_board)" in summary
+    assert any("Board name" in e and "There is a problem" not in e for e in errors)
+    assert titles[-1] == error_title("Changes since")
     assert count_rows(loaded_engine, "meeting") == 0
+    assert at.date_input(key="meeting_date").value == date(2024, 3, 14)  # kept
+
+
+def test_a_repeated_meeting_is_marked_on_the_board_and_quotes_the_name_as_text(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meetings.add_meeting(
+        engine=loaded_engine, actor=MONITOR, held_on=date(2024, 3, 14), board="Board *one*"
+    )
+    at = open_changes_page()
+    titles = record_tab_titles(monkeypatch)
+    at.date_input(key="meeting_date").set_value(date(2024, 3, 14))
+    at.text_input(key="meeting_board").input("Board *one*")
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    summary = next(e.value for e in at.error if "There is a problem" in e.value)
+    # A repeat is the board's problem; the typed name is escaped, never rendered.
+    assert "(#field-meeting_board)" in summary and "Board \\*one\\*" in summary
+    assert titles[-1] == error_title("Changes since")
+    assert count_rows(loaded_engine, "meeting") == 1
+    assert at.text_input(key="meeting_board").value == "Board *one*"
+
+
+def test_a_meeting_too_far_ahead_is_marked_on_the_date(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_changes_page()
+    titles = record_tab_titles(monkeypatch)
+    at.date_input(key="meeting_date").set_value(date.today() + timedelta(days=400))
+    at.text_input(key="meeting_board").input("National board")
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    summary = next(e.value for e in at.error if "There is a problem" in e.value)
+    assert "Meeting date" in summary and "(#field-meeting_date)" in summary
+    assert titles[-1] == error_title("Changes since")
+    assert count_rows(loaded_engine, "meeting") == 0
+    assert at.text_input(key="meeting_board").value == "National board"
+
+
+def test_the_tab_title_is_plain_when_the_meeting_is_recorded(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_changes_page()
+    titles = record_tab_titles(monkeypatch)
+    at.text_input(key="meeting_board").input("National board")
+    at.button[0].click().run()
+    assert not any("There is a problem" in e.value for e in at.error)
+    assert not any(t.startswith("Error: ") for t in titles)
 
 
 def test_viewers_and_editors_read_the_page_but_get_no_meeting_form(loaded_engine: Engine) -> None:

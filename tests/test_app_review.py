@@ -9,10 +9,12 @@ from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 from utils.factories import KENT_EDITOR, MONITOR, VIEWER, count_rows, record
 from utils.session import signed_in
+from utils.titles import record_tab_titles
 
 from tracker.roles import Actor, local_operator
 from tracker.services import users
 from tracker.settings import get_settings
+from tracker.ui.errors import error_title
 from tracker.ui.session import SIGNED_OUT_UNSAVED
 
 APP = Path(__file__).resolve().parents[1] / "tracker" / "app.py"
@@ -67,11 +69,23 @@ def test_monitor_accepts_a_claim_and_the_overview_counts_it(loaded_engine: Engin
     assert int(metric(at, "Overdue")) == overdue_before - 1
 
 
-def test_return_without_a_reason_is_refused_on_the_page(loaded_engine: Engine) -> None:
+def test_return_without_a_reason_is_refused_on_the_page(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     update_id = claim(loaded_engine, narrative="Done and audited.")
     at = open_as(MONITOR, "review")
+    titles = record_tab_titles(monkeypatch)
     at.button(key=f"return_{update_id}").click().run()
-    assert any("Say why the claim is returned" in e.value for e in at.error)
+    assert not at.exception, [e.message for e in at.exception]
+    errors = [e.value for e in at.error]
+    # A summary at the top links to the claim's reason field; the message is also beside it.
+    summary = next(e for e in errors if "There is a problem" in e)
+    assert "Say why the claim is returned" in summary
+    assert f"(#field-review_text_{update_id})" in summary
+    assert any(
+        "Say why the claim is returned" in e and "There is a problem" not in e for e in errors
+    )
+    assert titles[-1] == error_title("Review queue")
     assert count_rows(loaded_engine, "review") == 0
 
     at.text_area(key=f"review_text_{update_id}").input("Attach the audit report.")
@@ -141,3 +155,20 @@ def test_return_after_the_session_went_idle_is_not_recorded_and_the_reason_is_ke
     assert at.text_area(key=f"review_text_{update_id}").value == "Attach the audit report."
     at.button(key=f"return_{update_id}").click().run()
     assert count_rows(loaded_engine, "review") == 1
+
+
+def test_a_reason_with_control_characters_is_marked_and_kept_as_typed(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    update_id = claim(loaded_engine, narrative="Done and audited.")
+    at = open_as(MONITOR, "review")
+    titles = record_tab_titles(monkeypatch)
+    typed = "Attach the *audit*\x07"
+    at.text_area(key=f"review_text_{update_id}").input(typed)
+    at.button(key=f"return_{update_id}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    summary = next(e.value for e in at.error if "There is a problem" in e.value)
+    assert "control characters" in summary and f"(#field-review_text_{update_id})" in summary
+    assert titles[-1] == error_title("Review queue")
+    assert at.text_area(key=f"review_text_{update_id}").value == typed
+    assert count_rows(loaded_engine, "review") == 0

@@ -27,6 +27,11 @@ class ReviewRefusedError(ValueError):
     changed."""
 
 
+class ReviewTextError(ReviewRefusedError):
+    """The note or reason cannot be kept as typed (missing, too long, control characters): the
+    reviewer corrects that field."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -34,11 +39,11 @@ def _now() -> datetime:
 def _clean(text: str, *, field: str, limit: int) -> str:
     value = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if any((ord(c) < 32 and c not in "\t\n") or ord(c) == 127 for c in value):
-        raise ReviewRefusedError(
+        raise ReviewTextError(
             f"The {field} contains control characters: type or paste it again as plain text."
         )
     if len(value) > limit:
-        raise ReviewRefusedError(f"The {field} is too long: at most {limit:,} characters.")
+        raise ReviewTextError(f"The {field} is too long: at most {limit:,} characters.")
     return value
 
 
@@ -68,7 +73,7 @@ def _decide(*, engine: Engine, actor: Actor, update_id: int, decision: Decision,
     if decision == Decision.RETURNED:
         reason = _clean(text, field="reason", limit=MAX_REASON_LENGTH)
         if not reason:
-            raise ReviewRefusedError("Say why the claim is returned: the organisation will see it.")
+            raise ReviewTextError("Say why the claim is returned: the organisation will see it.")
     else:
         reason = _clean(text, field="note", limit=MAX_NOTE_LENGTH)
     with read_session(engine) as session:

@@ -14,6 +14,7 @@ from tracker.roles import Action, permits
 from tracker.services import changes, meetings, progress, rounds, slippage
 from tracker.services.access import AccessDeniedError
 from tracker.ui import data, session, tables
+from tracker.ui.errors import show_error_summary
 from tracker.ui.format import kind_label, long_date, plural, rag_label, recorded_on, status_label
 from tracker.ui.text import escape_markdown, show_text
 
@@ -167,8 +168,13 @@ def _record_meeting(tracker: data.Tracker) -> None:
             held_on=st.session_state[MEETING_DATE_KEY],
             board=st.session_state.get(MEETING_BOARD_KEY, ""),
         )
-    except (meetings.MeetingRefusedError, AccessDeniedError) as exc:
-        st.session_state[_MEETING_PROBLEM] = str(exc)
+    except meetings.MeetingRefusedError as exc:
+        message = str(exc)
+        field = MEETING_DATE_KEY if message.startswith("Meeting date:") else MEETING_BOARD_KEY
+        st.session_state[_MEETING_PROBLEM] = (field, message)
+        return
+    except AccessDeniedError as exc:
+        st.session_state[_MEETING_PROBLEM] = (None, str(exc))
         return
     st.session_state[_MEETING_DONE] = (
         f"Recorded: {meeting.board} met on {long_date(meeting.held_on)}."
@@ -176,8 +182,32 @@ def _record_meeting(tracker: data.Tracker) -> None:
     st.session_state[MEETING_BOARD_KEY] = ""
 
 
+def _meeting_problem() -> tuple[str | None, str] | None:
+    found = st.session_state.get(_MEETING_PROBLEM)
+    return found if isinstance(found, tuple) else None
+
+
+def show_meeting_error_summary() -> None:
+    """The error summary for a refused meeting, for the top of the page (the form is lower down)."""
+    found = _meeting_problem()
+    if found and found[0]:
+        show_error_summary(
+            [(found[0], found[1])],
+            page_title="Changes since",
+            lead="The meeting was not recorded. Correct what is marked, then record it again.",
+        )
+
+
+def _show_meeting_problem(field: str | None) -> None:
+    found = _meeting_problem()
+    if found and found[0] == field:
+        # May quote the typed board name: escaped, so shown as typed.
+        st.error(escape_markdown(found[1]), icon=":material/error:")
+
+
 def show_meeting_form(tracker: data.Tracker) -> None:
     """Monitors and administrators record that a board met (the default comparison)."""
+    _show_meeting_problem(None)  # refused for the person, not for a field
     with st.form("record_meeting", enter_to_submit=False, border=True):
         st.markdown("**Record a meeting**")
         st.date_input(
@@ -187,13 +217,13 @@ def show_meeting_form(tracker: data.Tracker) -> None:
             min_value=tracker.report.published,
             format="DD/MM/YYYY",
         )
+        _show_meeting_problem(MEETING_DATE_KEY)
         st.text_input(
             "Board", key=MEETING_BOARD_KEY, max_chars=200, placeholder="For example, National board"
         )
+        _show_meeting_problem(MEETING_BOARD_KEY)
         st.form_submit_button("Record the meeting", on_click=_record_meeting, args=(tracker,))
-    problem = st.session_state.pop(_MEETING_PROBLEM, None)
-    if problem:
-        st.error(escape_markdown(problem))  # may quote the typed name
+    st.session_state.pop(_MEETING_PROBLEM, None)  # shown once; the next submission checks again
     done = st.session_state.pop(_MEETING_DONE, None)
     if done:
         st.success(escape_markdown(done))

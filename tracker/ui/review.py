@@ -6,9 +6,11 @@ import streamlit as st
 
 from tracker import store
 from tracker.services.access import AccessDeniedError, Action, Actor, refusal_for
-from tracker.services.reviews import ReviewRefusedError
+from tracker.services.reviews import ReviewRefusedError, ReviewTextError
 from tracker.ui import data, session
+from tracker.ui.errors import show_error_summary
 from tracker.ui.format import long_date, plural, recorded_on, status_label
+from tracker.ui.text import escape_markdown
 
 OUTCOME_KEY = "review_outcome"
 
@@ -32,29 +34,46 @@ def _decide(tracker: data.Tracker, update_id: int, accept: bool) -> None:
             data.accept_claim(tracker, actor=actor, update_id=update_id, note=text)
         else:
             data.return_claim(tracker, actor=actor, update_id=update_id, reason=text)
+    except ReviewTextError as exc:
+        # The note or reason is at fault: marked on that claim's field, and in the summary.
+        st.session_state[OUTCOME_KEY] = ("field", str(exc), update_id)
+        return
     except (ReviewRefusedError, AccessDeniedError) as exc:
-        st.session_state[OUTCOME_KEY] = ("error", str(exc))
+        st.session_state[OUTCOME_KEY] = ("error", str(exc), update_id)
         return
     done = "accepted" if accept else "returned to the organisation with your reason"
-    st.session_state[OUTCOME_KEY] = ("success", f"Update {update_id} {done}.")
+    st.session_state[OUTCOME_KEY] = ("success", f"Update {update_id} {done}.", update_id)
     st.session_state.pop(text_key(update_id), None)
 
 
-def show_outcome() -> None:
-    outcome = st.session_state.pop(OUTCOME_KEY, None)
+Outcome = tuple[str, str, int]
+
+
+def show_outcome(outcome: Outcome | None) -> None:
+    """What the last decision did: a summary linking to the field at fault, or a message."""
     if outcome is None:
         return
-    kind, message = outcome
+    kind, message, update_id = outcome
+    if kind == "field":
+        show_error_summary(
+            [(text_key(update_id), f"Update {update_id}: {message}")],
+            page_title="Review queue",
+            lead="The decision was not recorded. Correct what is marked, then decide again.",
+        )
+        return
     with st.container(key="review_outcome"):
         if kind == "error":
-            st.error(message, icon=":material/error:")
+            # May name an organisation or reviewer: escaped, so shown as stored.
+            st.error(escape_markdown(message), icon=":material/error:")
         else:
             st.success(message, icon=":material/check_circle:")
 
 
-def show_claim(tracker: data.Tracker, claim: store.UpdateRecord) -> None:
+def show_claim(
+    tracker: data.Tracker, claim: store.UpdateRecord, problem: str | None = None
+) -> None:
     """One claim: what was claimed, the evidence as typed (text, never markdown), the files,
-    and Accept / Return."""
+    and Accept / Return; ``problem`` is what was wrong with its note or reason last time."""
     with st.container(border=True, key=f"claim_{claim.id}"):
         st.markdown(
             f"**{claim.recommendation} · {claim.organisation}** claims "
@@ -87,6 +106,8 @@ def show_claim(tracker: data.Tracker, claim: store.UpdateRecord) -> None:
             help="A note is optional when you accept. To return the claim, say what the "
             "organisation must answer: it is shown to them.",
         )
+        if problem:
+            st.error(escape_markdown(problem), icon=":material/error:")
         accept, send_back = st.columns(2)
         accept.button(
             "Accept",
@@ -111,7 +132,9 @@ def show_review_queue(tracker: data.Tracker, *, actor: Actor) -> None:
     if refusal is not None:
         st.info(f"{refusal}: only monitors and administrators review claims.")
         return
-    show_outcome()
+    outcome = st.session_state.pop(OUTCOME_KEY, None)
+    show_outcome(outcome)
+    problem_for = outcome[2] if outcome and outcome[0] == "field" else None
     claims: Sequence[store.UpdateRecord] = data.review_queue(tracker, actor=actor)
     with st.container(key="review_queue_count"):
         st.metric("Claims waiting", f"{len(claims):,}", border=True)
@@ -120,4 +143,4 @@ def show_review_queue(tracker: data.Tracker, *, actor: Actor) -> None:
         return
     st.caption(f"{plural(len(claims), 'claim')}, oldest first.")
     for claim in claims:
-        show_claim(tracker, claim)
+        show_claim(tracker, claim, outcome[1] if outcome and claim.id == problem_for else None)
