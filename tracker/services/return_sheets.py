@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tracker import return_sheet, store
-from tracker.catalogue import UnknownOrganisationError, load_directory
 from tracker.db import read_session, write_session
 from tracker.evidence import (
     UpdateDraft,
@@ -36,6 +35,7 @@ from tracker.services.access import (
     Action,
     Actor,
     authorise,
+    organisation_names,
     record_refusal,
     refusal_for,
 )
@@ -613,10 +613,7 @@ def _check_file_access(engine: Engine, actor: Actor, read: ReadReturn, name: str
 
 
 def _organisation_name(organisation_id: str, fallback: str) -> str:
-    try:
-        return load_directory().by_id(organisation_id).name
-    except UnknownOrganisationError:
-        return fallback
+    return organisation_names().get(organisation_id, fallback)
 
 
 def preview(

@@ -11,6 +11,7 @@ import streamlit as st
 from tracker.db import get_engine
 from tracker.movement import ChangeKind
 from tracker.roles import Action, permits
+from tracker.services import board as board_service
 from tracker.services import changes, meetings, progress, rounds, slippage
 from tracker.services.access import AccessDeniedError
 from tracker.ui import data, session, tables
@@ -111,11 +112,12 @@ def slips(
 
 
 def default_since(tracker: data.Tracker, as_of: date) -> tuple[date, meetings.MeetingInfo | None]:
-    """The last meeting before the as-of date; without one, three months before it."""
+    """The last meeting before the as-of date; without one, a month before it (the same rule
+    as the overview and the board pack: ``services.board.default_since``)."""
     last = meetings.last_meeting(engine=tracker.engine, before=as_of)
     if last is not None:
         return last.held_on, last
-    fallback = max(tracker.report.published, as_of - timedelta(days=91))
+    fallback = max(tracker.report.published, board_service.default_since(as_of))
     return min(fallback, as_of - timedelta(days=1)), None
 
 
@@ -146,7 +148,7 @@ def show_since_picker(tracker: data.Tracker, as_of: date) -> date:
         show_text(f"Since the meeting of {meeting.board} on {long_date(meeting.held_on)}.")
     elif meeting is None and since == default:
         st.caption(
-            "No meeting is recorded before this date, so the comparison starts three months "
+            "No meeting is recorded before this date, so the comparison starts a month "
             "earlier. Monitors can record meetings below."
         )
     return since

@@ -104,22 +104,23 @@ def _catalogue_problem(path: str, modified: float) -> str | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _directory(url: str, version: Version) -> Directory:
-    # Keyed on the data version: `tracker init` after an edit to the organisations file changes
-    # the version, so the next rerun reads the file again (no restart needed).
+def _directory(url: str, reference: str) -> Directory:
+    # Keyed on the reference part of the data version only: `tracker init` after an edit to the
+    # organisations file changes it, so the next rerun reads the file again (no restart
+    # needed), while recording evidence, which changes the rest of the version, does not.
     return setup.directory()
 
 
 def directory(tracker: Tracker) -> Directory:
     """The organisations and regions files describe (for names the database does not hold,
     such as a recommendation's addressees)."""
-    return _directory(tracker.url, tracker.version)
+    return _directory(tracker.url, tracker.version.reference)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _regions(url: str, version: Version) -> list[progress.RegionName]:
     try:
-        order = [r.id for r in _directory(url, version).regions]
+        order = [r.id for r in _directory(url, version.reference).regions]
     except CatalogueError:  # a broken organisations file: still show what the database holds
         order = []
     return progress.regions(_snapshot(url, version), order=order)
