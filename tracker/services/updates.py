@@ -270,6 +270,8 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.row == 0:  # a problem with the file as a whole, not one of its cells
+            return f"the file: {self.message}"
         return f"row {self.row}, column {self.column!r}: {self.message}"
 
 
