@@ -212,7 +212,11 @@ def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
 
 def review_as_of(update: UpdateFact, as_of: date) -> ReviewFact | None:
     """The decision on an update known by ``as_of`` (the latest, if ever there were two)."""
-    known = [r for r in update.reviews if r.reviewed_on <= as_of]
+    return decision_known(update.reviews, as_of)
+
+
+def decision_known(reviews: Iterable[ReviewFact], as_of: date) -> ReviewFact | None:
+    known = [r for r in reviews if r.reviewed_on <= as_of]
     return max(known, key=lambda r: r.reviewed_on) if known else None
 
 
@@ -232,10 +236,24 @@ def validated_status(
     accepted by ``as_of``; until then, or once returned, the work is taken as in progress."""
     if update is None:
         return Status.NOT_STARTED
-    if not update.status.is_closed or count_claimed_as_complete:
-        return update.status
-    if review_state(update, as_of) == ReviewState.ACCEPTED:
-        return update.status
+    return claim_standing(
+        update.status, update.reviews, as_of, count_claimed_as_complete=count_claimed_as_complete
+    )
+
+
+def claim_standing(
+    status: Status,
+    reviews: Iterable[ReviewFact],
+    as_of: date,
+    *,
+    count_claimed_as_complete: bool = False,
+) -> Status:
+    """``validated_status`` of an update given only its status and the decisions on it."""
+    if not status.is_closed or count_claimed_as_complete:
+        return status
+    decision = decision_known(reviews, as_of)
+    if decision is not None and decision.decision == Decision.ACCEPTED:
+        return status
     return Status.IN_PROGRESS
 
 

@@ -367,29 +367,38 @@ def trend(
     """% implemented and number overdue at each month end since publication (as the record
     stood at ``known_on`` when given).
 
-    One statement finds the update that speaks for every assignment at every month end; the
-    rules then give each its validated status and whether it is overdue, exactly as ``assess``
-    does (the two figures a trend point counts).
+    One statement finds the update that speaks for every assignment at every month end (its id
+    and status only), a second the decisions on the claims among them; the rules then give each
+    its validated status and whether it is overdue, exactly as ``assess`` does (the two figures
+    a trend point counts).
     """
     limits = limits or thresholds()
     admitted = [record for record in snapshot.records if filters.admits(record)]
     dates = month_ends(snapshot.report.published, until)
     with read_session(snapshot.engine) as session:
-        at = store_status.latest_facts_at(
+        at = store_status.statuses_at(
             session=session,
             assignment_ids=[r.assignment_id for r in admitted],
             points=dates,
             known_on=known_on,
         )
+        claims = {uid for day in at.values() for uid, status in day.values() if status.is_closed}
+        reviews = store_status.review_facts(session=session, update_ids=claims, known_on=known_on)
     points = []
     for point in dates:
         latest = at.get(point, {})
         implemented = overdue = not_applicable = 0
         for record in admitted:
-            status = rules.validated_status(
-                latest.get(record.assignment_id),
-                point,
-                count_claimed_as_complete=limits.count_claimed_as_complete,
+            found = latest.get(record.assignment_id)
+            status = (
+                Status.NOT_STARTED
+                if found is None
+                else rules.claim_standing(
+                    found[1],
+                    reviews.get(found[0], ()),
+                    point,
+                    count_claimed_as_complete=limits.count_claimed_as_complete,
+                )
             )
             implemented += status == Status.IMPLEMENTED
             not_applicable += status == Status.NOT_APPLICABLE
