@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 
 class Status(StrEnum):
@@ -212,7 +212,12 @@ def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
 
 def review_as_of(update: UpdateFact, as_of: date) -> ReviewFact | None:
     """The decision on an update known by ``as_of`` (the latest, if ever there were two)."""
-    known = [r for r in update.reviews if r.reviewed_on <= as_of]
+    return latest_review(update.reviews, as_of)
+
+
+def latest_review(reviews: Iterable[ReviewFact], as_of: date) -> ReviewFact | None:
+    """The latest of the decisions known by ``as_of``."""
+    known = [r for r in reviews if r.reviewed_on <= as_of]
     return max(known, key=lambda r: r.reviewed_on) if known else None
 
 
@@ -313,6 +318,138 @@ def assess(
         self_assessed_status=latest.status if latest else Status.NOT_STARTED,
         review=review,
         return_reason=decision.reason if review == ReviewState.RETURNED and decision else None,
+    )
+
+
+class Verdict(NamedTuple):
+    """The part of an ``Assessment`` that the rules decide (the rest is what the update says)."""
+
+    status: Status
+    rag: Rag
+    overdue: bool
+    days_overdue: int
+    stale: bool
+    review: ReviewState
+    return_reason: str | None
+
+
+_CLOSED = frozenset(s for s in Status if s.is_closed)
+
+
+def verdict(
+    claimed: Status | None,
+    evidence_date: date | None,
+    revised_target_date: date | None,
+    reviews: Sequence[ReviewFact],
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+) -> Verdict:
+    """``assess`` when only the update that speaks for ``as_of`` is given, already as known on
+    the moment asked about (``claimed`` is its status; None: no update speaks for ``as_of``).
+
+    The same answer as ``assess`` (tests hold it to that), worked out without building the
+    update and the assessment: the status table asks it for every assignment on every page.
+    """
+    review = ReviewState.NOT_A_CLAIM
+    return_reason = None
+    if claimed is None:
+        status = Status.NOT_STARTED
+        since = (as_of - reporting_from).days
+    else:
+        status = claimed
+        assert evidence_date is not None, "an update has an evidence date"
+        since = (as_of - evidence_date).days
+        if claimed in _CLOSED:
+            decision = latest_review(reviews, as_of) if reviews else None
+            if decision is None:
+                review = ReviewState.AWAITING
+            elif decision.decision == Decision.ACCEPTED:
+                review = ReviewState.ACCEPTED
+            else:
+                review = ReviewState.RETURNED
+                return_reason = decision.reason
+            if review != ReviewState.ACCEPTED and not thresholds.count_claimed_as_complete:
+                status = Status.IN_PROGRESS
+    closed = status in _CLOSED
+    overdue = deadline is not None and deadline < as_of and not closed
+    stale = not closed and since > thresholds.stale_after_days
+    if status == Status.IMPLEMENTED:
+        rag = Rag.COMPLETE
+    elif status == Status.NOT_APPLICABLE:
+        rag = Rag.NOT_APPLICABLE
+    elif overdue:
+        rag = Rag.RED
+    elif (
+        (deadline is not None and (deadline - as_of).days <= thresholds.due_soon_days)
+        or (
+            revised_target_date is not None
+            and deadline is not None
+            and revised_target_date > deadline
+        )
+        or stale
+    ):
+        rag = Rag.AMBER
+    elif claimed is None:
+        rag = Rag.NO_REPORT
+    else:
+        rag = Rag.GREEN
+    days = (as_of - deadline).days if overdue and deadline is not None else 0
+    return Verdict(status, rag, overdue, days, stale, review, return_reason)
+
+
+def assess_latest(
+    latest: UpdateFact | None,
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+) -> Assessment:
+    """``assess`` of an assignment from the one update that speaks for ``as_of`` (None: none
+    does), as known on the moment asked about, by way of ``verdict``."""
+    if latest is not None and latest.evidence_date > as_of:
+        latest = None
+    if latest is None:
+        v = verdict(
+            None,
+            None,
+            None,
+            (),
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+    else:
+        v = verdict(
+            latest.status,
+            latest.evidence_date,
+            latest.revised_target_date,
+            latest.reviews,
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+    return Assessment(
+        as_of=as_of,
+        status=v.status,
+        rag=v.rag,
+        deadline=deadline,
+        overdue=v.overdue,
+        days_overdue=v.days_overdue,
+        stale=v.stale,
+        never_reported=latest is None,
+        last_update=latest.evidence_date if latest else None,
+        last_update_id=latest.id if latest else None,
+        revised_target_date=latest.revised_target_date if latest else None,
+        days_since_update=(as_of - latest.evidence_date).days if latest else None,
+        self_assessed_status=latest.status if latest else Status.NOT_STARTED,
+        review=v.review,
+        return_reason=v.return_reason,
     )
 
 
