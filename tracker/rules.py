@@ -400,59 +400,6 @@ def verdict(
     return Verdict(status, rag, overdue, days, stale, review, return_reason)
 
 
-def assess_latest(
-    latest: UpdateFact | None,
-    *,
-    deadline: date | None,
-    as_of: date,
-    reporting_from: date,
-    thresholds: Thresholds = Thresholds(),
-) -> Assessment:
-    """``assess`` of an assignment from the one update that speaks for ``as_of`` (None: none
-    does), as known on the moment asked about, by way of ``verdict``."""
-    if latest is not None and latest.evidence_date > as_of:
-        latest = None
-    if latest is None:
-        v = verdict(
-            None,
-            None,
-            None,
-            (),
-            deadline=deadline,
-            as_of=as_of,
-            reporting_from=reporting_from,
-            thresholds=thresholds,
-        )
-    else:
-        v = verdict(
-            latest.status,
-            latest.evidence_date,
-            latest.revised_target_date,
-            latest.reviews,
-            deadline=deadline,
-            as_of=as_of,
-            reporting_from=reporting_from,
-            thresholds=thresholds,
-        )
-    return Assessment(
-        as_of=as_of,
-        status=v.status,
-        rag=v.rag,
-        deadline=deadline,
-        overdue=v.overdue,
-        days_overdue=v.days_overdue,
-        stale=v.stale,
-        never_reported=latest is None,
-        last_update=latest.evidence_date if latest else None,
-        last_update_id=latest.id if latest else None,
-        revised_target_date=latest.revised_target_date if latest else None,
-        days_since_update=(as_of - latest.evidence_date).days if latest else None,
-        self_assessed_status=latest.status if latest else Status.NOT_STARTED,
-        review=v.review,
-        return_reason=v.return_reason,
-    )
-
-
 # --- Roll-ups ----------------------------------------------------------------------------
 
 
