@@ -215,6 +215,25 @@ def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
     return Snapshot(report=report, records=tuple(records), engine=engine)
 
 
+def _assess(
+    snapshot: Snapshot,
+    record: store.AssignmentRecord,
+    latest: UpdateFact | None,
+    as_of: date,
+    limits: Thresholds,
+    known_on: datetime | None,
+) -> Assessment:
+    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get.
+    return assess(
+        updates=[latest] if latest is not None else [],
+        deadline=record.deadline,
+        as_of=as_of,
+        reporting_from=snapshot.report.published,
+        thresholds=limits,
+        known_on=known_on,
+    )
+
+
 def status_rows_from(
     snapshot: Snapshot,
     *,
