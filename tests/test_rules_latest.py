@@ -18,6 +18,7 @@ from tracker.rules import (
     UpdateFact,
     Verdict,
     assess,
+    assess_latest,
     verdict,
 )
 
@@ -123,3 +124,44 @@ def test_a_claim_returned_then_accepted_counts_from_the_acceptance() -> None:
         None,
         False,
     )
+
+
+moments = days.flatmap(
+    lambda day: st.sampled_from([9, 12, 13]).map(
+        lambda hour: datetime.combine(day, time(hour), tzinfo=UTC)
+    )
+)
+
+
+@settings(max_examples=400)
+@given(
+    latest=st.none() | update,
+    deadline=st.none() | days,
+    as_of=days,
+    limits=thresholds,
+    known_on=st.none() | moments,
+)
+def test_assessing_from_the_latest_update_equals_the_rules_as_known_on_any_moment(
+    latest: UpdateFact | None,
+    deadline: date | None,
+    as_of: date,
+    limits: Thresholds,
+    known_on: datetime | None,
+) -> None:
+    reference = assess(
+        updates=[latest] if latest is not None else [],
+        deadline=deadline,
+        as_of=as_of,
+        reporting_from=PUBLISHED,
+        thresholds=limits,
+        known_on=known_on,
+    )
+    ours = assess_latest(
+        latest,
+        deadline=deadline,
+        as_of=as_of,
+        reporting_from=PUBLISHED,
+        thresholds=limits,
+        known_on=known_on,
+    )
+    assert ours == reference

@@ -400,6 +400,68 @@ def verdict(
     return Verdict(status, rag, overdue, days, stale, review, return_reason)
 
 
+def assess_latest(
+    latest: UpdateFact | None,
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+    known_on: datetime | None = None,
+) -> Assessment:
+    """``assess`` of an assignment given only the update that speaks for ``as_of`` (None: none
+    does): the same assessment, by way of ``verdict``, for callers that found that update in
+    the database and assess many assignments or dates."""
+    if latest is not None and known_on is not None:
+        known = known_on_moment([latest], known_on)
+        latest = known[0] if known else None
+    if latest is not None and latest.evidence_date > as_of:
+        latest = None
+    if latest is None:
+        v = verdict(
+            None,
+            None,
+            None,
+            (),
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+        last = revised = last_id = None
+        since = None
+    else:
+        last, revised, last_id = latest.evidence_date, latest.revised_target_date, latest.id
+        v = verdict(
+            latest.status,
+            last,
+            revised,
+            latest.reviews,
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+        since = (as_of - last).days
+    return Assessment(
+        as_of=as_of,
+        status=v.status,
+        rag=v.rag,
+        deadline=deadline,
+        overdue=v.overdue,
+        days_overdue=v.days_overdue,
+        stale=v.stale,
+        never_reported=latest is None,
+        last_update=last,
+        last_update_id=last_id,
+        revised_target_date=revised,
+        days_since_update=since,
+        self_assessed_status=latest.status if latest else Status.NOT_STARTED,
+        review=v.review,
+        return_reason=v.return_reason,
+    )
+
+
 # --- Roll-ups ----------------------------------------------------------------------------
 
 

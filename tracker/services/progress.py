@@ -22,6 +22,7 @@ from tracker.rules import (
     Thresholds,
     UpdateFact,
     assess,
+    assess_latest,
     rollup,
     verdict,
 )
@@ -224,8 +225,8 @@ def _assess(
     known_on: datetime | None,
 ) -> Assessment:
     # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get.
-    return assess(
-        updates=[latest] if latest is not None else [],
+    return assess_latest(
+        latest,
         deadline=record.deadline,
         as_of=as_of,
         reporting_from=snapshot.report.published,
