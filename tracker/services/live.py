@@ -93,6 +93,8 @@ class KeptViews:
     def __init__(self, *, limit: int = 64) -> None:
         self._limit = limit
         self._kept: OrderedDict[Hashable, Kept[Any]] = OrderedDict()
+        # The counts of a series at one version, as last worked out (shared, never changed).
+        self._counted: OrderedDict[Hashable, list[SeriesPoint]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _current(
@@ -166,6 +168,15 @@ class KeptViews:
         where = (str(snapshot.engine.url), snapshot.report.id)
         key = ("months", *where, tuple(longest), _filters_key(filters), limits, known_on)
         found = self._current(key, snapshot, version, compute)
+        counted = (key, until, version)  # rows_at_until are those of this version
+        with self._lock:
+            if counted in self._counted:
+                return self._counted[counted]
         cut = len(ends)
         statuses = ((*found[row.assignment_id][:cut], point_from_row(row)) for row in rows_at_until)
-        return progress.series([*ends, until], statuses)
+        result = progress.series([*ends, until], statuses)
+        with self._lock:
+            self._counted[counted] = result
+            while len(self._counted) > self._limit:
+                self._counted.popitem(last=False)
+        return result
