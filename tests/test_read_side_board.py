@@ -29,7 +29,7 @@ from tracker.rules import (
     known_on_moment,
     utc_moment,
 )
-from tracker.services import changes, progress, slippage
+from tracker.services import changes, progress, slippage, timeline
 from tracker.services.progress import Filters
 
 PUBLISHED = date(2023, 4, 5)
@@ -272,3 +272,49 @@ def test_changes_and_slippage_on_the_demonstration_history(demo_engine: Engine) 
             ) == _reference_slips(demo_engine, as_of=as_of, known_on=known_on, filters=Filters())
     # A real test of the demonstration history: plenty moved.
     assert moved > 50
+
+
+def _whole_timeline(
+    engine: Engine, organisation_id: str, as_of: date, per_recommendation: int
+) -> tuple[list[int], dict[str, int], int]:
+    """What the evidence timeline showed when it read the organisation's whole history."""
+    every = progress.update_history(engine=engine, organisation_ids=[organisation_id])
+    up_to = [u for u in every if u.evidence_date <= as_of]
+    groups: dict[str, list[int]] = {}
+    for u in up_to:
+        groups.setdefault(u.recommendation, []).append(u.id)
+    shown = [uid for ids in groups.values() for uid in ids[:per_recommendation]]
+    return (
+        sorted(shown),
+        {code: len(ids) for code, ids in groups.items()},
+        len(every) - len(up_to),
+    )
+
+
+def test_the_evidence_timeline_reads_only_what_it_shows(demo_engine: Engine) -> None:
+    snapshot = progress.load_snapshot(engine=demo_engine)
+    published = snapshot.report.published
+    organisations = sorted({r.organisation_id for r in snapshot.records})
+    for organisation_id in [*organisations[::7], "kent"]:
+        for as_of in (published + timedelta(days=200), date(2024, 6, 30), date.today()):
+            for per in (1, 3, timeline.SHOWN_PER_RECOMMENDATION):
+                found = timeline.recent_history(
+                    engine=demo_engine,
+                    organisation_id=organisation_id,
+                    as_of=as_of,
+                    per_recommendation=per,
+                )
+                ids, counts, later = _whole_timeline(demo_engine, organisation_id, as_of, per)
+                assert (sorted(u.id for u in found.updates), found.counts, found.later) == (
+                    ids,
+                    counts,
+                    later,
+                ), (organisation_id, as_of, per)
+                # Newest evidence first, ties to the later id, as the whole history was ordered.
+                assert [(u.evidence_date, u.id) for u in found.updates] == sorted(
+                    ((u.evidence_date, u.id) for u in found.updates), reverse=True
+                )
+    kent = timeline.recent_history(
+        engine=demo_engine, organisation_id="kent", as_of=date.today(), per_recommendation=1
+    )
+    assert any(count > 1 for count in kent.counts.values())  # the limit was tested
