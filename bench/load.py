@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/load.py [--readers 20] [--editors 5] [--seconds 60] [--db URL]
 
-Each reader is its own process running the dashboard's real script (tracker/app.py, signed in as
-a viewer, landing on the national overview) through Streamlit's AppTest, rerunning it again and
+Each reader is a session running the dashboard's real script (tracker/app.py, signed in as a
+viewer, landing on the national overview) through Streamlit's AppTest, rerunning it again and
 again; each editor is its own process recording updates through the service
 (``services.updates.record_update``), as the form does. Readers and editors pause between
 actions for a random think time (``--reader-pause``, ``--editor-pause``; 0 for flat out).
@@ -18,8 +18,11 @@ was stored, each has exactly one audit event, and the audit chain verifies. It p
 line per figure (name, size, database, value, unit, target) then a table, and exits 1 if any
 write was lost or doubled, any action failed, or the chain does not verify.
 
-Both kinds of process work as in a deployment with one Streamlit process per user (the
-pessimistic case: a real server shares its cache among the sessions it serves).
+The readers' sessions are shared among ``--reader-processes`` dashboard processes (one per CPU
+by default), as the sessions of a deployment's replicas are: each process renders one session at
+a time and its sessions share its caches. ``--reader-processes`` equal to ``--readers`` gives
+every reader a process of its own (no shared cache, and more processes than CPUs: the
+pessimistic case).
 """
 
 import argparse
@@ -502,7 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reader-processes",
         type=int,
-        help="dashboard processes the readers share (default: one each, no shared cache)",
+        default=os.cpu_count() or 1,
+        help="dashboard processes the readers' sessions share, as the replicas of a deployment "
+        "do (default: one per CPU; as many as --readers for one process each, no shared cache)",
     )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
     args = parser.parse_args(argv)

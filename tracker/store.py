@@ -353,6 +353,29 @@ def update_facts(
     return facts
 
 
+def last_recorded(
+    *, session: Session, assignment_ids: Sequence[int], until: datetime
+) -> tuple[datetime, int] | None:
+    """The moment of the update most recently recorded by ``until`` among the given assignments,
+    and its assignment: a backward walk along the index on ``recorded_at``."""
+    if not assignment_ids:
+        return None
+    found = (
+        session.connection()
+        .execute(
+            sa.select(col(EvidenceUpdate.recorded_at), col(EvidenceUpdate.assignment_id))
+            .where(
+                col(EvidenceUpdate.assignment_id).in_(list(assignment_ids)),
+                col(EvidenceUpdate.recorded_at) <= until,
+            )
+            .order_by(col(EvidenceUpdate.recorded_at).desc(), col(EvidenceUpdate.id).desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return None if found is None else (found[0], int(found[1]))
+
+
 def uk_date(moment: datetime) -> date:
     """The date in the UK of a stored moment (SQLite returns it without a zone: it is UTC)."""
     if moment.tzinfo is None:

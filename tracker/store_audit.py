@@ -126,3 +126,63 @@ def actions_and_actors(*, session: Session) -> tuple[list[str], list[str]]:
     actions = session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     actors = session.exec(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor))
     return list(actions), list(actors)
+
+
+# Writes that change one assignment's status and name it through the update they touch: a
+# recorded update, or a monitor's decision on a claim.
+_ONE_ASSIGNMENT = frozenset({"update_recorded", "claim_accepted", "claim_returned"})
+# Writes that change nothing any status reads (who may sign in, meetings, rounds, reminders,
+# redacted words or files, packs and backups made).
+_NO_STATUS_CHANGE = frozenset(
+    {
+        "attachment_redacted",
+        "backup_taken",
+        "board_pack_generated",
+        "meeting_recorded",
+        "narrative_redacted",
+        "reminder_sent",
+        "round_closed",
+        "round_opened",
+        "sign_in",
+        "sign_out",
+        "statutory_response_recorded",
+    }
+)
+
+
+def assignments_changed(*, session: Session, after: int, upto: int) -> set[int] | None:
+    """The assignments whose status may differ between two versions of the record: those named
+    by the writes with audit event ids in ``(after, upto]``; None when a write in between may
+    have changed any of them (a catalogue reload, an import, demonstration data, a restore, or
+    an action this function does not know).
+
+    Sound because every write appends its event in the same transaction, and appends to the
+    chain take turns under one lock, so event ids rise in the order their transactions commit:
+    a reader that saw event ``after`` has seen every write up to it.
+    """
+    rows = session.execute(
+        sa.select(AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id)  # type: ignore[call-overload]
+        .where(
+            col(AuditEvent.id) > after,
+            col(AuditEvent.id) <= upto,
+            AuditEvent.outcome == audit.Outcome.DONE,
+        )
+        .order_by(col(AuditEvent.id))
+    ).all()
+    update_ids: set[int] = set()
+    for action, object_type, object_id in rows:
+        if action in _ONE_ASSIGNMENT and object_type == "evidence_update":
+            update_ids.add(int(object_id))
+        elif action not in _NO_STATUS_CHANGE and not action.startswith("user_"):
+            return None
+    if not update_ids:
+        return set()
+    found = session.execute(
+        sa.text("SELECT id, assignment_id FROM evidence_update WHERE id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        ),
+        {"ids": sorted(update_ids)},
+    ).all()
+    if len(found) != len(update_ids):
+        return None  # an event names an update this reader cannot see: start again
+    return {int(assignment_id) for _, assignment_id in found}

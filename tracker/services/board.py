@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 
-from tracker import moments, rules
+from tracker import moments, rules, store
+from tracker.db import read_session
 from tracker.rules import RAG_ORDER, Status, utc_moment
 from tracker.services import meetings, progress
 from tracker.services.access import Action, Actor, authorise
@@ -166,19 +167,8 @@ def rank_forces(rows: Sequence[StatusRow], *, as_of: date, published: date) -> l
     return sorted(ranks, key=lambda f: f.organisation)
 
 
-def _month_counts(
-    snapshot: Snapshot, *, view: BoardView, limits: rules.Thresholds
-) -> list[MonthCounts]:
-    points = []
-    for point in progress.month_ends(snapshot.report.published, view.as_of):
-        rows = progress.status_rows_from(
-            snapshot, as_of=point, filters=view.filters, limits=limits, known_on=view.known_on
-        )
-        counts = Counter(r.rag for r in rows)
-        points.append(
-            MonthCounts(point, {rag.value: counts.get(rag.value, 0) for rag in RAG_ORDER})
-        )
-    return points
+def month_counts(items: Sequence[progress.SeriesPoint]) -> list[MonthCounts]:
+    return [MonthCounts(p.as_of, dict(p.rag_counts)) for p in items]
 
 
 def _deadlines(rows: Sequence[StatusRow], *, start: date, end: date) -> list[Deadline]:
@@ -192,24 +182,22 @@ def _deadlines(rows: Sequence[StatusRow], *, start: date, end: date) -> list[Dea
     ]
 
 
-def _last_return(
-    snapshot: Snapshot, rows: Sequence[StatusRow], *, view: BoardView
-) -> LastReturn | None:
+def last_return(engine: Engine, rows: Sequence[StatusRow], *, view: BoardView) -> LastReturn | None:
     """The update most recently recorded (by the as-of date's end, and by the known-on moment)
     among the assignments in view."""
     limit = moments.end_of_uk_day(view.as_of)
     if view.known_on is not None:
         limit = min(limit, utc_moment(view.known_on))
     by_assignment = {r.assignment_id: r for r in rows}
-    best: tuple[datetime, StatusRow] | None = None
-    for assignment_id, row in by_assignment.items():
-        for fact in snapshot.facts.get(assignment_id, []):
-            moment = utc_moment(fact.recorded_at)
-            if moment <= limit and (best is None or moment > best[0]):
-                best = (moment, row)
-    if best is None:
+    with read_session(engine) as session:
+        found = store.last_recorded(
+            session=session, assignment_ids=sorted(by_assignment), until=utc_moment(limit)
+        )
+    if found is None:
         return None
-    return LastReturn(best[0], best[1].organisation, best[1].recommendation)
+    moment, assignment_id = found
+    row = by_assignment[assignment_id]
+    return LastReturn(utc_moment(moment), row.organisation, row.recommendation)
 
 
 def describe_filters(filters: Filters, snapshot: Snapshot) -> str:
@@ -225,18 +213,54 @@ def describe_filters(filters: Filters, snapshot: Snapshot) -> str:
     return "; ".join(p for p in parts if p)
 
 
+@dataclass(frozen=True)
+class SummaryInputs:
+    """What a board summary is worked out from (computed here, or kept current by the
+    dashboard; see ``tracker.services.live``)."""
+
+    rows: Sequence[StatusRow]  # as of the as-of date
+    before: Sequence[StatusRow]  # as of the since date, as the record stood at its end
+    trend: Sequence[progress.SeriesPoint]  # month ends from publication, then the as-of date
+    last_return: LastReturn | None
+
+
+def summary_inputs(
+    snapshot: Snapshot, view: BoardView, *, limits: rules.Thresholds
+) -> SummaryInputs:
+    rows = progress.status_rows_from(
+        snapshot, as_of=view.as_of, filters=view.filters, limits=limits, known_on=view.known_on
+    )
+    points = progress.month_ends(snapshot.report.published, view.as_of)
+    statuses = progress.point_statuses(
+        snapshot, points=points, filters=view.filters, limits=limits, known_on=view.known_on
+    )
+    return SummaryInputs(
+        rows=rows,
+        # The since picture as the record stood at the end of that day: what a board saw then
+        # (the same reading `tracker changes` makes).
+        before=progress.status_rows_from(
+            snapshot,
+            as_of=view.since,
+            filters=view.filters,
+            limits=limits,
+            known_on=since_moment(view),
+        ),
+        trend=progress.series(points, statuses.values()),
+        last_return=last_return(snapshot.engine, rows, view=view),
+    )
+
+
 def summary_from(
     snapshot: Snapshot, view: BoardView, *, limits: rules.Thresholds | None = None
 ) -> BoardSummary:
     limits = limits or progress.thresholds()
-    rows = progress.status_rows_from(
-        snapshot, as_of=view.as_of, filters=view.filters, limits=limits, known_on=view.known_on
-    )
-    # The since picture as the record stood at the end of that day: what a board saw then
-    # (the same reading `tracker changes` makes).
-    before = progress.status_rows_from(
-        snapshot, as_of=view.since, filters=view.filters, limits=limits, known_on=since_moment(view)
-    )
+    return summary_of(snapshot, view, summary_inputs(snapshot, view, limits=limits), limits=limits)
+
+
+def summary_of(
+    snapshot: Snapshot, view: BoardView, inputs: SummaryInputs, *, limits: rules.Thresholds
+) -> BoardSummary:
+    rows, before = inputs.rows, inputs.before
     words = describe_filters(view.filters, snapshot)
     forces = rank_forces(rows, as_of=view.as_of, published=snapshot.report.published)
     rag_counts = Counter(r.rag for r in rows)
@@ -251,8 +275,8 @@ def summary_from(
         due=sum(1 for r in rows if r.deadline is not None and r.deadline < view.as_of),
         overdue=sum(1 for r in rows if r.overdue),
         overdue_at_since=sum(1 for r in before if r.overdue),
-        last_return=_last_return(snapshot, rows, view=view),
-        trend=tuple(_month_counts(snapshot, view=view, limits=limits)),
+        last_return=inputs.last_return,
+        trend=tuple(month_counts(inputs.trend)),
         deadlines=tuple(_deadlines(rows, start=snapshot.report.published, end=view.as_of)),
         most_overdue=tuple(
             sorted(

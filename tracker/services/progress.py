@@ -1,9 +1,11 @@
 """Read-side use cases: status of every assignment as of a date, overdue lists, roll-ups, trend."""
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import cached_property
+from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 
@@ -11,6 +13,7 @@ from tracker import rules, store, store_status
 from tracker.catalogue import OWNER_LABELS, Directory, Owner, normalise_recommendation_id
 from tracker.db import read_session
 from tracker.rules import (
+    RAG_ORDER,
     Assessment,
     Rag,
     ReviewState,
@@ -402,6 +405,93 @@ def trend(
             )
         )
     return points
+
+
+class PointStatus(NamedTuple):
+    """One assignment at one date of a series: what the trend and the board's chart count."""
+
+    status: Status
+    rag: Rag
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """The counts at one date of a series (a month end, or the as-of date)."""
+
+    as_of: date
+    assignments: int
+    implemented: int
+    not_applicable: int
+    overdue: int
+    rag_counts: dict[str, int]
+
+    def trend_point(self) -> TrendPoint:
+        applicable = self.assignments - self.not_applicable
+        return TrendPoint(
+            as_of=self.as_of,
+            percent_implemented=100.0 * self.implemented / applicable if applicable else 0.0,
+            overdue=self.overdue,
+            implemented=self.implemented,
+            assignments=self.assignments,
+        )
+
+
+def point_statuses(
+    snapshot: Snapshot,
+    *,
+    points: Sequence[date],
+    filters: Filters = Filters(),
+    limits: Thresholds | None = None,
+    known_on: datetime | None = None,
+) -> dict[int, tuple[PointStatus, ...]]:
+    """Each assignment the filters admit, assessed by the rules at each of ``points`` (in that
+    order): one statement finds the update that speaks for every assignment at every date."""
+    limits = limits or thresholds()
+    admitted = [record for record in snapshot.records if filters.admits(record)]
+    with read_session(snapshot.engine) as session:
+        at = store_status.latest_facts_at(
+            session=session,
+            assignment_ids=[r.assignment_id for r in admitted],
+            points=points,
+            known_on=known_on,
+        )
+    found: dict[int, tuple[PointStatus, ...]] = {}
+    for record in admitted:
+        statuses = []
+        for point in points:
+            latest = at.get(point, {}).get(record.assignment_id)
+            a = _assess(snapshot, record, latest, point, limits, known_on)
+            statuses.append(PointStatus(a.status, a.rag, a.overdue))
+        found[record.assignment_id] = tuple(statuses)
+    return found
+
+
+def series(points: Sequence[date], statuses: Iterable[Sequence[PointStatus]]) -> list[SeriesPoint]:
+    """Count the assignments' statuses at each date (``statuses`` aligned with ``points``)."""
+    rags = [Counter[Rag]() for _ in points]
+    implemented = [0] * len(points)
+    not_applicable = [0] * len(points)
+    overdue = [0] * len(points)
+    assignments = 0
+    for row in statuses:
+        assignments += 1
+        for i, point in enumerate(row):
+            rags[i][point.rag] += 1
+            implemented[i] += point.status == Status.IMPLEMENTED
+            not_applicable[i] += point.status == Status.NOT_APPLICABLE
+            overdue[i] += point.overdue
+    return [
+        SeriesPoint(
+            as_of=day,
+            assignments=assignments,
+            implemented=implemented[i],
+            not_applicable=not_applicable[i],
+            overdue=overdue[i],
+            rag_counts={rag.value: rags[i].get(rag, 0) for rag in RAG_ORDER},
+        )
+        for i, day in enumerate(points)
+    ]
 
 
 def resolve_filters(

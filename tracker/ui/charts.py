@@ -5,9 +5,10 @@ pattern. Every chart has words: a one-sentence summary computed from its data, b
 "Show as a table" alternative (the way a keyboard or screen-reader user reaches its data).
 """
 
+import hashlib
 import math
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +33,20 @@ FONT = {"family": "sans-serif", "color": TEXT_COLOUR, "size": MIN_FONT}
 # Static charts: no zoom toolbar to get lost in on a projector.
 PLOT_CONFIG: dict[str, Any] = {"displayModeBar": False, "scrollZoom": False}
 MATRIX_KEY = "force_matrix"
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _figure(digest: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def shared_figure(content: tuple[object, ...], build: Callable[[], go.Figure]) -> go.Figure:
+    """The figure ``build`` draws, built once for each ``content`` and shared by every session
+    of this process. ``content`` is everything the figure shows, as plain values (strings,
+    numbers, dates, tuples of them), whose ``repr`` is its key. Building a Plotly figure costs
+    more than the rest of a page, and most writes leave what a chart shows unchanged. The
+    figure is never changed after it is built (``st.plotly_chart`` only reads it)."""
+    return _figure(hashlib.sha256(repr(content).encode()).hexdigest(), build)
 
 
 def _base_layout(fig: go.Figure, *, height: int) -> None:
@@ -258,7 +273,12 @@ def show_rag_by_recommendation(
     rows: Sequence[StatusRow], recommendations: Sequence[store.RecommendationInfo]
 ) -> None:
     show_summary(rag_by_recommendation_summary(rows), key="rag_by_recommendation")
-    fig = rag_by_recommendation_figure(rows, recommendations)
+    content = (
+        "rag_by_recommendation",
+        tuple(sorted(Counter((r.recommendation, r.rag) for r in rows).items())),
+        tuple((r.code, r.title, r.owner, r.verified) for r in recommendations),
+    )
+    fig = shared_figure(content, lambda: rag_by_recommendation_figure(rows, recommendations))
     st.plotly_chart(fig, config=PLOT_CONFIG, key="rag_by_recommendation")
     show_table_alternative(
         rag_by_recommendation_frame(rows, recommendations),
@@ -431,7 +451,12 @@ def force_matrix_frame(rows: Sequence[StatusRow]) -> pd.DataFrame:
 
 def show_force_matrix(rows: Sequence[StatusRow]) -> MatrixCell | None:
     """Draw the matrix; answer the cell the user clicked, if any."""
-    fig = force_matrix_figure(rows)
+    cells = _matrix_cells(rows)
+    content = (
+        "force_matrix",
+        tuple((r.organisation_id, r.recommendation_number, r.rag, _cell_hover(r)) for r in cells),
+    )
+    fig = shared_figure(content, lambda: force_matrix_figure(cells)) if cells else None
     if fig is None:
         st.info(
             "The matrix shows recommendations for chief constables; the filters leave none. "
@@ -531,20 +556,32 @@ def trend_frame(points: Sequence[TrendPoint]) -> pd.DataFrame:
     )
 
 
+def _trend_content(points: Sequence[TrendPoint]) -> tuple[object, ...]:
+    return tuple((p.as_of, p.percent_implemented, p.overdue) for p in points)
+
+
 def show_trend(points: Sequence[TrendPoint]) -> None:
     """% implemented and number overdue at each month end since publication."""
     show_summary(trend_summary(points), key="trend")
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
-            _trend_line(points, value="percent", title="Implemented", colour=CHART_COLOURS[0]),
+            shared_figure(
+                ("trend_implemented", _trend_content(points)),
+                lambda: _trend_line(
+                    points, value="percent", title="Implemented", colour=CHART_COLOURS[0]
+                ),
+            ),
             config=PLOT_CONFIG,
             key="trend_implemented",
         )
     with right:
         st.plotly_chart(
-            _trend_line(
-                points, value="overdue", title="Overdue assignments", colour=CHART_COLOURS[2]
+            shared_figure(
+                ("trend_overdue", _trend_content(points)),
+                lambda: _trend_line(
+                    points, value="overdue", title="Overdue assignments", colour=CHART_COLOURS[2]
+                ),
             ),
             config=PLOT_CONFIG,
             key="trend_overdue",

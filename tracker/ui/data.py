@@ -6,7 +6,7 @@ invalidates the caches at once. Cached functions return plain dataclasses, never
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from tracker import moments, store
 from tracker.catalogue import CatalogueError, Directory
 from tracker.db import DatabaseUnavailableError, get_engine
 from tracker.evidence import UpdateDraft
-from tracker.services import board, export, progress, reviews, setup, updates
+from tracker.services import board, export, live, progress, reviews, setup, updates
 from tracker.services.access import Actor
 from tracker.services.updates import RecordedUpdate
 from tracker.settings import get_settings
@@ -71,7 +71,7 @@ def connect(*, announce_problems: bool = True) -> Tracker:
     catalogue_problem = _catalogue_problem(*_catalogue_file_key())
     try:
         version = progress.data_version(engine=get_engine(url))
-        report = _snapshot(url, version).report
+        report = _catalogue_snapshot(url, version.reference, version.active_assignments).report
     except progress.NoCatalogueError:
         messages.show_no_catalogue(catalogue_problem)
         st.stop()
@@ -133,9 +133,25 @@ def regions(tracker: Tracker) -> list[progress.RegionName]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _snapshot(url: str, version: Version) -> progress.Snapshot:
-    # Shared, not copied: a Snapshot is never changed after it is loaded.
+def _catalogue_snapshot(url: str, reference: str, active: int) -> progress.Snapshot:
+    # The report and its assignments change only with the catalogue (the reference digest and
+    # the number of active assignments), not with each update recorded. Shared, not copied: a
+    # Snapshot is never changed after it is loaded.
     return progress.load_snapshot(engine=get_engine(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _snapshot(url: str, version: Version) -> progress.Snapshot:
+    # A copy for each version, so whole histories read through it (``Snapshot.facts``) are
+    # read at that version.
+    return replace(_catalogue_snapshot(url, version.reference, version.active_assignments))
+
+
+@st.cache_resource(show_spinner=False)
+def _kept_views() -> live.KeptViews:
+    # One per process, shared by its sessions: each view is brought up to date from the
+    # writes since it was last asked for (``tracker.services.live``).
+    return live.KeptViews()
 
 
 def snapshot(tracker: Tracker) -> progress.Snapshot:
@@ -149,19 +165,6 @@ def _filters_key(filters: progress.Filters) -> tuple[tuple[str, ...], ...]:
 _FILTERS_HASH: dict[str | type[Any], Callable[[Any], Any]] = {progress.Filters: _filters_key}
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_FILTERS_HASH)
-def _status_rows(
-    url: str,
-    version: Version,
-    as_of: date,
-    filters: progress.Filters,
-    known_on: datetime | None = None,
-) -> list[progress.StatusRow]:
-    return progress.status_rows_from(
-        _snapshot(url, version), as_of=as_of, filters=filters, known_on=known_on
-    )
-
-
 def status_rows(
     tracker: Tracker,
     *,
@@ -170,20 +173,35 @@ def status_rows(
     known_on: datetime | None = None,
 ) -> list[progress.StatusRow]:
     """Every assignment (that the filters admit) as of a date, as known on a moment if given."""
-    return _status_rows(
-        tracker.url, tracker.version, as_of, filters or progress.Filters(), known_on
+    return _kept_views().status_rows(
+        snapshot(tracker),
+        tracker.version,
+        as_of=as_of,
+        filters=filters or progress.Filters(),
+        limits=progress.thresholds(),
+        known_on=known_on,
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=_FILTERS_HASH)
-def _trend(
-    url: str,
-    version: Version,
+def month_series(
+    tracker: Tracker,
+    *,
     until: date,
-    filters: progress.Filters,
+    filters: progress.Filters | None = None,
     known_on: datetime | None = None,
-) -> list[progress.TrendPoint]:
-    return progress.trend(_snapshot(url, version), until=until, filters=filters, known_on=known_on)
+) -> list[progress.SeriesPoint]:
+    """The counts at each month end since publication, then on ``until``."""
+    filters = filters or progress.Filters()
+    return _kept_views().month_series(
+        snapshot(tracker),
+        tracker.version,
+        until=until,
+        latest=date.today(),  # the as-of picker's today
+        filters=filters,
+        limits=progress.thresholds(),
+        known_on=known_on,
+        rows_at_until=status_rows(tracker, as_of=until, filters=filters, known_on=known_on),
+    )
 
 
 def trend(
@@ -193,7 +211,33 @@ def trend(
     filters: progress.Filters | None = None,
     known_on: datetime | None = None,
 ) -> list[progress.TrendPoint]:
-    return _trend(tracker.url, tracker.version, until, filters or progress.Filters(), known_on)
+    """% implemented and number overdue at each month end since publication, then on ``until``."""
+    found = month_series(tracker, until=until, filters=filters, known_on=known_on)
+    return [point.trend_point() for point in found]
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=_FILTERS_HASH)
+def _last_return(
+    url: str, version: Version, view: board.BoardView, _rows: list[progress.StatusRow]
+) -> board.LastReturn | None:
+    # ``_rows`` are the status rows of ``view`` at ``version``: the key already says which.
+    return board.last_return(get_engine(url), _rows, view=view)
+
+
+def board_summary(tracker: Tracker, view: board.BoardView) -> board.BoardSummary:
+    """The board summary for one view: what ``board.summary_from`` answers, from the kept
+    status rows and month series."""
+    filters, known_on = view.filters, view.known_on
+    rows = status_rows(tracker, as_of=view.as_of, filters=filters, known_on=known_on)
+    inputs = board.SummaryInputs(
+        rows=rows,
+        before=status_rows(
+            tracker, as_of=view.since, filters=filters, known_on=board.since_moment(view)
+        ),
+        trend=month_series(tracker, until=view.as_of, filters=filters, known_on=known_on),
+        last_return=_last_return(tracker.url, tracker.version, view, rows),
+    )
+    return board.summary_of(snapshot(tracker), view, inputs, limits=progress.thresholds())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

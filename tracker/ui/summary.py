@@ -21,14 +21,9 @@ from tracker.ui.format import long_date, uk_time
 from tracker.ui.text import escape_markdown
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=data._FILTERS_HASH)
-def _summary(url: str, version: data.Version, view: board.BoardView) -> BoardSummary:
-    return board.summary_from(data._snapshot(url, version), view)
-
-
 def summary(tracker: data.Tracker, view: board.BoardView) -> BoardSummary:
-    """The board summary for this view (cached on the data version)."""
-    return _summary(tracker.url, tracker.version, view)
+    """The board summary for this view, from the dashboard's kept status rows and series."""
+    return data.board_summary(tracker, view)
 
 
 def dates_line(summary: BoardSummary) -> str:
@@ -93,8 +88,15 @@ def show_board_summary(summary: BoardSummary) -> None:
         )
         trend, ranks = st.columns([3, 2], gap="small")
         with trend:
+            content = (
+                "board_trend",
+                tuple((m.as_of, tuple(m.counts.items())) for m in summary.trend),
+                tuple((d.day, d.recommendations) for d in summary.deadlines),
+            )
             st.plotly_chart(
-                charts.readable(board_trend_figure(summary, height=270)),
+                charts.shared_figure(
+                    content, lambda: charts.readable(board_trend_figure(summary, height=270))
+                ),
                 config=PLOT_CONFIG,
                 key="board_trend",
             )
