@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 
 class Status(StrEnum):
@@ -212,7 +212,12 @@ def status_as_of(updates: Iterable[UpdateFact], as_of: date) -> Status:
 
 def review_as_of(update: UpdateFact, as_of: date) -> ReviewFact | None:
     """The decision on an update known by ``as_of`` (the latest, if ever there were two)."""
-    known = [r for r in update.reviews if r.reviewed_on <= as_of]
+    return latest_review(update.reviews, as_of)
+
+
+def latest_review(reviews: Iterable[ReviewFact], as_of: date) -> ReviewFact | None:
+    """The latest of the decisions known by ``as_of``."""
+    known = [r for r in reviews if r.reviewed_on <= as_of]
     return max(known, key=lambda r: r.reviewed_on) if known else None
 
 
@@ -232,10 +237,24 @@ def validated_status(
     accepted by ``as_of``; until then, or once returned, the work is taken as in progress."""
     if update is None:
         return Status.NOT_STARTED
-    if not update.status.is_closed or count_claimed_as_complete:
-        return update.status
-    if review_state(update, as_of) == ReviewState.ACCEPTED:
-        return update.status
+    return claim_standing(
+        update.status, update.reviews, as_of, count_claimed_as_complete=count_claimed_as_complete
+    )
+
+
+def claim_standing(
+    status: Status,
+    reviews: Iterable[ReviewFact],
+    as_of: date,
+    *,
+    count_claimed_as_complete: bool = False,
+) -> Status:
+    """``validated_status`` of an update given only its status and the decisions on it."""
+    if not status.is_closed or count_claimed_as_complete:
+        return status
+    decision = latest_review(reviews, as_of)
+    if decision is not None and decision.decision == Decision.ACCEPTED:
+        return status
     return Status.IN_PROGRESS
 
 
@@ -313,6 +332,147 @@ def assess(
         self_assessed_status=latest.status if latest else Status.NOT_STARTED,
         review=review,
         return_reason=decision.reason if review == ReviewState.RETURNED and decision else None,
+    )
+
+
+class Verdict(NamedTuple):
+    """The part of an ``Assessment`` that the rules decide (the rest is what the update says)."""
+
+    status: Status
+    rag: Rag
+    overdue: bool
+    days_overdue: int
+    stale: bool
+    review: ReviewState
+    return_reason: str | None
+
+
+_CLOSED = frozenset(s for s in Status if s.is_closed)
+
+
+def verdict(
+    claimed: Status | None,
+    evidence_date: date | None,
+    revised_target_date: date | None,
+    reviews: Sequence[ReviewFact],
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+) -> Verdict:
+    """``assess`` when only the update that speaks for ``as_of`` is given, already as known on
+    the moment asked about (``claimed`` is its status; None: no update speaks for ``as_of``).
+
+    The same answer as ``assess`` (tests hold it to that), worked out without building the
+    update and the assessment: the status table asks it for every assignment on every page.
+    """
+    review = ReviewState.NOT_A_CLAIM
+    return_reason = None
+    if claimed is None:
+        status = Status.NOT_STARTED
+        since = (as_of - reporting_from).days
+    else:
+        status = claimed
+        assert evidence_date is not None, "an update has an evidence date"
+        since = (as_of - evidence_date).days
+        if claimed in _CLOSED:
+            decision = latest_review(reviews, as_of) if reviews else None
+            if decision is None:
+                review = ReviewState.AWAITING
+            elif decision.decision == Decision.ACCEPTED:
+                review = ReviewState.ACCEPTED
+            else:
+                review = ReviewState.RETURNED
+                return_reason = decision.reason
+            if review != ReviewState.ACCEPTED and not thresholds.count_claimed_as_complete:
+                status = Status.IN_PROGRESS
+    closed = status in _CLOSED
+    overdue = deadline is not None and deadline < as_of and not closed
+    stale = not closed and since > thresholds.stale_after_days
+    if status == Status.IMPLEMENTED:
+        rag = Rag.COMPLETE
+    elif status == Status.NOT_APPLICABLE:
+        rag = Rag.NOT_APPLICABLE
+    elif overdue:
+        rag = Rag.RED
+    elif (
+        (deadline is not None and (deadline - as_of).days <= thresholds.due_soon_days)
+        or (
+            revised_target_date is not None
+            and deadline is not None
+            and revised_target_date > deadline
+        )
+        or stale
+    ):
+        rag = Rag.AMBER
+    elif claimed is None:
+        rag = Rag.NO_REPORT
+    else:
+        rag = Rag.GREEN
+    days = (as_of - deadline).days if overdue and deadline is not None else 0
+    return Verdict(status, rag, overdue, days, stale, review, return_reason)
+
+
+def assess_latest(
+    latest: UpdateFact | None,
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+    known_on: datetime | None = None,
+) -> Assessment:
+    """``assess`` of an assignment given only the update that speaks for ``as_of`` (None: none
+    does): the same assessment, by way of ``verdict``, for callers that found that update in
+    the database and assess many assignments or dates."""
+    if latest is not None and known_on is not None:
+        known = known_on_moment([latest], known_on)
+        latest = known[0] if known else None
+    if latest is not None and latest.evidence_date > as_of:
+        latest = None
+    if latest is None:
+        v = verdict(
+            None,
+            None,
+            None,
+            (),
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+        last = revised = last_id = None
+        since = None
+    else:
+        last, revised, last_id = latest.evidence_date, latest.revised_target_date, latest.id
+        v = verdict(
+            latest.status,
+            last,
+            revised,
+            latest.reviews,
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+        since = (as_of - last).days
+    return Assessment(
+        as_of=as_of,
+        status=v.status,
+        rag=v.rag,
+        deadline=deadline,
+        overdue=v.overdue,
+        days_overdue=v.days_overdue,
+        stale=v.stale,
+        never_reported=latest is None,
+        last_update=last,
+        last_update_id=last_id,
+        revised_target_date=revised,
+        days_since_update=since,
+        self_assessed_status=latest.status if latest else Status.NOT_STARTED,
+        review=v.review,
+        return_reason=v.return_reason,
     )
 
 

@@ -483,9 +483,40 @@ class SaidBefore:
     attachment_sha256: tuple[str, ...]
 
 
-def said_before(*, session: Session, assignment_id: int) -> list[SaidBefore]:
+@dataclass(frozen=True)
+class Saying:
+    """What a new update says that a stored one must say too to be the same thing again."""
+
+    status: Status
+    evidence_date: date
+    narrative: str
+
+
+def said_before(
+    *,
+    session: Session,
+    assignment_id: int,
+    like: Saying | None = None,
+    latest_id: int | None = None,
+) -> list[SaidBefore]:
     """One assignment's updates in the order recorded: just the columns a repeat is judged on
-    (recording one update reads its own assignment's history, never the report's)."""
+    (recording one update reads its own assignment's history, never the report's).
+
+    With ``like``, only the updates that say the same status, evidence date and narrative,
+    and the one numbered ``latest_id``: all that deciding whether a new update repeats the
+    latest or goes back to an earlier one needs, so recording stays as quick however long
+    the history grows.
+    """
+    which = col(EvidenceUpdate.assignment_id) == assignment_id
+    if like is not None:
+        same = sa.and_(
+            col(EvidenceUpdate.evidence_date) == like.evidence_date,
+            col(EvidenceUpdate.status) == like.status.value,
+            col(EvidenceUpdate.narrative) == like.narrative,
+        )
+        which = sa.and_(
+            which, sa.or_(same, col(EvidenceUpdate.id) == latest_id) if latest_id else same
+        )
     query = (
         sa.select(
             col(EvidenceUpdate.id),
@@ -496,7 +527,7 @@ def said_before(*, session: Session, assignment_id: int) -> list[SaidBefore]:
             col(EvidenceUpdate.revised_target_date),
             col(EvidenceUpdate.revision_reason),
         )
-        .where(col(EvidenceUpdate.assignment_id) == assignment_id)
+        .where(which)
         .order_by(col(EvidenceUpdate.id))
     )
     rows = list(session.connection().execute(query))
@@ -504,8 +535,7 @@ def said_before(*, session: Session, assignment_id: int) -> list[SaidBefore]:
     if rows:
         att = (
             sa.select(col(Attachment.update_id), col(Attachment.sha256))
-            .join(EvidenceUpdate, col(EvidenceUpdate.id) == col(Attachment.update_id))
-            .where(col(EvidenceUpdate.assignment_id) == assignment_id)
+            .where(col(Attachment.update_id).in_([row[0] for row in rows]))
             .order_by(col(Attachment.id))
         )
         for update_id, sha in session.connection().execute(att):

@@ -7,9 +7,11 @@ functions find that update with one index lookup per assignment (the index on
 ``UpdateFact`` the pure rules take, so ``rules.assess`` stays the one place the rules live.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -60,6 +62,109 @@ def _fact_columns() -> list[sa.ColumnElement[object]]:
     ]
 
 
+# The update that speaks for a date, for many assignments at once, written out in each
+# database's own SQL: built and compiled once, and read as the driver gives it, it costs a third
+# of the same query assembled by SQLAlchemy on every call (the status table runs it for every
+# page). One index step per assignment: a correlated subquery on SQLite, a lateral join on
+# PostgreSQL (whose planner handles the subquery form badly). Reviews ride along by an outer
+# join (one row each; most updates have none), oldest first.
+_LATEST_SQLITE = """
+SELECT a.value, u.id, u.status, u.evidence_date, u.recorded_at, u.revised_target_date,
+       r.decision, r.reviewed_at, r.reason
+FROM json_each(:ids) a
+JOIN evidence_update u ON u.id = (
+    SELECT l.id FROM evidence_update l
+    WHERE l.assignment_id = a.value AND l.evidence_date <= :as_of {known_update}
+    ORDER BY l.evidence_date DESC, l.recorded_at DESC, l.id DESC LIMIT 1)
+LEFT JOIN review r ON r.update_id = u.id {known_review}
+ORDER BY a.key, r.id
+"""
+_LATEST_POSTGRESQL = """
+SELECT a.id, u.id, u.status, u.evidence_date, u.recorded_at, u.revised_target_date,
+       r.decision, r.reviewed_at, r.reason
+FROM unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS a(id, n)
+CROSS JOIN LATERAL (
+    SELECT l.id, l.status, l.evidence_date, l.recorded_at, l.revised_target_date
+    FROM evidence_update l
+    WHERE l.assignment_id = a.id AND l.evidence_date <= :as_of {known_update}
+    ORDER BY l.evidence_date DESC, l.recorded_at DESC, l.id DESC LIMIT 1) u
+LEFT JOIN review r ON r.update_id = u.id {known_review}
+ORDER BY a.n, r.id
+"""
+
+
+@cache
+def _latest_statement(dialect: str, known: bool) -> sa.TextClause:
+    postgres = dialect == "postgresql"
+    text = (_LATEST_POSTGRESQL if postgres else _LATEST_SQLITE).format(
+        known_update="AND l.recorded_at <= :known_update" if known else "",
+        known_review="AND r.reviewed_at <= :known_review" if known else "",
+    )
+    params = [sa.bindparam("as_of", type_=sa.Date)]
+    if known:
+        params += [
+            sa.bindparam("known_update", type_=_UPDATE.c.recorded_at.type),
+            sa.bindparam("known_review", type_=_REVIEW.c.reviewed_at.type),
+        ]
+    return sa.text(text).bindparams(*params)
+
+
+class LatestRow(NamedTuple):
+    """The update that speaks for a date, as the status table needs it (the recording moment
+    is left as the driver gives it: only ``UpdateFact`` needs it)."""
+
+    id: int
+    status: Status
+    evidence_date: date
+    recorded_at: object
+    revised_target_date: date | None
+    reviews: tuple[ReviewFact, ...]
+
+
+def latest_rows(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    as_of: date,
+    known_on: datetime | None = None,
+) -> dict[int, LatestRow]:
+    """For each assignment, the update that speaks for ``as_of`` (as recorded by ``known_on``),
+    with its reviews (as made by ``known_on``). Assignments never reported on are absent."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    statement = _latest_statement(connection.dialect.name, known_on is not None)
+    params: dict[str, object] = {"as_of": as_of}
+    if known_on is not None:
+        params["known_update"] = params["known_review"] = utc_moment(known_on)
+    found: dict[int, LatestRow] = {}
+    statuses = _STATUSES
+    # SQLite gives dates as ISO text; PostgreSQL as dates.
+    day_of = _as_date if postgres else date.fromisoformat
+    for chunk in _chunks(dict.fromkeys(assignment_ids)):  # each assignment once
+        # One parameter, whatever the number of assignments: an array for PostgreSQL (the
+        # driver adapts a list), JSON for SQLite (expanding a list costs more than the query).
+        params["ids"] = chunk if postgres else json.dumps(chunk)
+        rows = connection.execute(statement, params).fetchall()
+        for aid, uid, status, day, recorded, revised, decision, at, reason in rows:
+            reviews: tuple[ReviewFact, ...] = ()
+            if decision is not None:
+                moment = _as_moment(at)
+                reviews = (ReviewFact(_DECISIONS[decision], uk_date(moment), reason, moment),)
+                earlier = found.get(aid)
+                if earlier is not None:  # another decision on the same update (rows in order)
+                    found[aid] = earlier._replace(reviews=earlier.reviews + reviews)
+                    continue
+            found[aid] = LatestRow(
+                uid,
+                statuses[status],
+                day_of(day),
+                recorded,
+                None if revised is None else day_of(revised),
+                reviews,
+            )
+    return found
+
+
 def latest_facts(
     *,
     session: Session,
@@ -67,44 +172,21 @@ def latest_facts(
     as_of: date,
     known_on: datetime | None = None,
 ) -> dict[int, UpdateFact]:
-    """For each assignment, the update that speaks for ``as_of`` (as recorded by ``known_on``),
-    with its reviews (as made by ``known_on``). Assignments never reported on are absent."""
-    a = _assignment_ids()
-    r = _REVIEW
-    on = r.c.update_id == _UPDATE.c.id
-    if known_on is not None:
-        on = sa.and_(on, r.c.reviewed_at <= utc_moment(known_on))
-    found: dict[int, _Row] = {}
-    decisions: dict[int, list[ReviewFact]] = defaultdict(list)
-    for chunk in _chunks(assignment_ids):
-        latest = _latest_id(a.c.id, sa.literal(as_of, sa.Date), known_on)
-        # The update's reviews come with it (one row each; most updates have none).
-        query = (
-            sa.select(
-                a.c.id,
-                *_fact_columns(),
-                r.c.decision,
-                sa.type_coerce(r.c.reviewed_at, sa.String),
-                r.c.reason,
-            )
-            .select_from(a)
-            .join(_UPDATE, _UPDATE.c.id == latest)
-            .outerjoin(r, on)
-            .where(a.c.id.in_(chunk))
-            .order_by(a.c.id, r.c.id)
+    """``latest_rows`` as the facts the rules take."""
+    rows = latest_rows(
+        session=session, assignment_ids=assignment_ids, as_of=as_of, known_on=known_on
+    )
+    return {
+        aid: UpdateFact(
+            id=row.id,
+            status=row.status,
+            evidence_date=row.evidence_date,
+            recorded_at=_as_moment(row.recorded_at),
+            revised_target_date=row.revised_target_date,
+            reviews=row.reviews,
         )
-        for aid, uid, status, day, recorded, revised, decision, at, reason in session.execute(
-            query
-        ):
-            if aid not in found:
-                found[aid] = _row(uid, status, day, recorded, revised)
-            if decision is not None:
-                moment = _as_moment(at)
-                decisions[uid].append(
-                    ReviewFact(_DECISIONS[decision], uk_date(moment), reason, moment)
-                )
-    reviews = {uid: tuple(made) for uid, made in decisions.items()}
-    return {aid: _fact(row, reviews) for aid, row in found.items()}
+        for aid, row in rows.items()
+    }
 
 
 def latest_facts_at(
@@ -147,6 +229,37 @@ def latest_facts_at(
     for point, aid, uid in pairs:
         day = days.get(point) or days.setdefault(point, _as_date(point))
         by_point[day][aid] = facts[uid]
+    return by_point
+
+
+def statuses_at(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    points: Sequence[date],
+    known_on: datetime | None = None,
+) -> dict[date, dict[int, tuple[int, Status]]]:
+    """For each date, each assignment's update that speaks for it as only its id and status:
+    all the trend counts need (with the claims' reviews, from ``review_facts``). The same
+    lookups as ``latest_facts_at``, without turning every row into a whole fact."""
+    by_point: dict[date, dict[int, tuple[int, Status]]] = {p: {} for p in points}
+    if not points:
+        return by_point
+    a = _assignment_ids()
+    dates = sa.union_all(
+        *(sa.select(sa.literal(p, sa.Date).label("point")) for p in sorted(set(points)))
+    ).cte("points")
+    days: dict[object, date] = {}
+    for chunk in _chunks(assignment_ids):
+        latest = _latest_id(a.c.id, dates.c.point, known_on)
+        query = (
+            sa.select(dates.c.point, a.c.id, _UPDATE.c.id, _UPDATE.c.status)
+            .select_from(dates.join(a, sa.true()).join(_UPDATE, _UPDATE.c.id == latest))
+            .where(a.c.id.in_(chunk))
+        )
+        for point, aid, uid, status in session.execute(query):
+            day = days.get(point) or days.setdefault(point, _as_date(point))
+            by_point[day][aid] = (uid, _STATUSES[status])
     return by_point
 
 

@@ -22,9 +22,17 @@ from tracker.rules import (
     Thresholds,
     UpdateFact,
     assess,
+    assess_latest,
     rollup,
+    verdict,
 )
 from tracker.settings import get_settings
+
+# Enum members to their stored strings, looked up once (``.value`` is slow in a loop).
+_VALUES: dict[Status | Rag | ReviewState, str] = {
+    m: m.value for e in (Status, Rag, ReviewState) for m in e
+}
+_NOT_STARTED = Status.NOT_STARTED.value
 
 
 class NoCatalogueError(LookupError):
@@ -53,7 +61,13 @@ class Filters:
         )
 
 
-@dataclass(frozen=True)
+_EVERYTHING = Filters()
+
+
+# Slots and not frozen: one is built for every assignment on every page, and a frozen
+# dataclass sets each of its fields through ``object.__setattr__``, which cost as much as
+# the query and the rules together. Nothing changes a row once built.
+@dataclass(slots=True)
 class StatusRow:
     """One assignment as of a date: the row behind `tracker status` and every dashboard table."""
 
@@ -150,6 +164,26 @@ class Snapshot:
     engine: Engine
 
     @cached_property
+    def row_heads(
+        self,
+    ) -> dict[int, tuple[str, int, str, str, str, str, str | None, str | None, str]]:
+        """What each assignment's status row begins with (the same on every date)."""
+        return {
+            r.assignment_id: (
+                r.recommendation,
+                r.recommendation_number,
+                r.recommendation_title,
+                r.organisation,
+                r.organisation_id,
+                r.organisation_kind,
+                r.region,
+                r.region_id,
+                r.owner,
+            )
+            for r in self.records
+        }
+
+    @cached_property
     def facts(self) -> dict[int, list[UpdateFact]]:
         with read_session(self.engine) as session:
             return dict(store.update_facts(session=session))
@@ -185,6 +219,13 @@ def load_snapshot(*, engine: Engine, report_id: str | None = None) -> Snapshot:
     return Snapshot(report=report, records=tuple(records), engine=engine)
 
 
+def _admitted(snapshot: Snapshot, filters: Filters) -> Sequence[store.AssignmentRecord]:
+    # The national view (no filters) is the most asked for: no need to test every record.
+    if filters == _EVERYTHING:
+        return snapshot.records
+    return [record for record in snapshot.records if filters.admits(record)]
+
+
 def _assess(
     snapshot: Snapshot,
     record: store.AssignmentRecord,
@@ -194,8 +235,8 @@ def _assess(
     known_on: datetime | None,
 ) -> Assessment:
     # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get.
-    return assess(
-        updates=[latest] if latest is not None else [],
+    return assess_latest(
+        latest,
         deadline=record.deadline,
         as_of=as_of,
         reporting_from=snapshot.report.published,
@@ -215,44 +256,68 @@ def status_rows_from(
     """Every assignment the filters admit, as of a date; as the record stood at ``known_on``
     when given (updates recorded and reviews made after it left out)."""
     limits = limits or thresholds()
-    admitted = [record for record in snapshot.records if filters.admits(record)]
+    admitted = _admitted(snapshot, filters)
     with read_session(snapshot.engine) as session:
-        latest = store_status.latest_facts(
+        latest = store_status.latest_rows(
             session=session,
             assignment_ids=[r.assignment_id for r in admitted],
             as_of=as_of,
             known_on=known_on,
         )
+    published = snapshot.report.published
+    heads = snapshot.row_heads
     rows = []
+    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they
+    # get (``rules.verdict`` answers as ``rules.assess`` would over the whole history).
     for record in admitted:
-        a = _assess(snapshot, record, latest.get(record.assignment_id), as_of, limits, known_on)
+        aid = record.assignment_id
+        deadline = record.deadline
+        fact = latest.get(aid)
+        if fact is None:
+            v = verdict(
+                None,
+                None,
+                None,
+                (),
+                deadline=deadline,
+                as_of=as_of,
+                reporting_from=published,
+                thresholds=limits,
+            )
+            last = last_id = revised = None
+            claimed = _NOT_STARTED
+        else:
+            last, revised, last_id = fact.evidence_date, fact.revised_target_date, fact.id
+            v = verdict(
+                fact.status,
+                last,
+                revised,
+                fact.reviews,
+                deadline=deadline,
+                as_of=as_of,
+                reporting_from=published,
+                thresholds=limits,
+            )
+            claimed = _VALUES[fact.status]
         rows.append(
             StatusRow(
-                recommendation=record.recommendation,
-                recommendation_number=record.recommendation_number,
-                recommendation_title=record.recommendation_title,
-                organisation=record.organisation,
-                organisation_id=record.organisation_id,
-                organisation_kind=record.organisation_kind,
-                region=record.region,
-                region_id=record.region_id,
-                owner=record.owner,
-                status=a.status.value,
-                rag=a.rag.value,
-                deadline=a.deadline,
-                overdue=a.overdue,
-                days_overdue=a.days_overdue,
-                last_update=a.last_update,
-                stale=a.stale,
-                never_reported=a.never_reported,
-                revised_target_date=a.revised_target_date,
-                verified=record.verified,
-                themes=record.themes,
-                assignment_id=record.assignment_id,
-                last_update_id=a.last_update_id,
-                self_assessed_status=a.claimed_status.value,
-                review=a.review.value,
-                return_reason=a.return_reason,
+                *heads[aid],
+                _VALUES[v.status],
+                _VALUES[v.rag],
+                deadline,
+                v.overdue,
+                v.days_overdue,
+                last,
+                v.stale,
+                fact is None,
+                revised,
+                record.verified,
+                record.themes,
+                aid,
+                last_id,
+                claimed,
+                _VALUES[v.review],
+                v.return_reason,
             )
         )
     return rows
@@ -367,29 +432,38 @@ def trend(
     """% implemented and number overdue at each month end since publication (as the record
     stood at ``known_on`` when given).
 
-    One statement finds the update that speaks for every assignment at every month end; the
-    rules then give each its validated status and whether it is overdue, exactly as ``assess``
-    does (the two figures a trend point counts).
+    One statement finds the update that speaks for every assignment at every month end (its id
+    and status only), a second the decisions on the claims among them; the rules then give each
+    its validated status and whether it is overdue, exactly as ``assess`` does (the two figures
+    a trend point counts).
     """
     limits = limits or thresholds()
     admitted = [record for record in snapshot.records if filters.admits(record)]
     dates = month_ends(snapshot.report.published, until)
     with read_session(snapshot.engine) as session:
-        at = store_status.latest_facts_at(
+        at = store_status.statuses_at(
             session=session,
             assignment_ids=[r.assignment_id for r in admitted],
             points=dates,
             known_on=known_on,
         )
+        claims = {uid for day in at.values() for uid, status in day.values() if status.is_closed}
+        reviews = store_status.review_facts(session=session, update_ids=claims, known_on=known_on)
     points = []
     for point in dates:
         latest = at.get(point, {})
         implemented = overdue = not_applicable = 0
         for record in admitted:
-            status = rules.validated_status(
-                latest.get(record.assignment_id),
-                point,
-                count_claimed_as_complete=limits.count_claimed_as_complete,
+            found = latest.get(record.assignment_id)
+            status = (
+                Status.NOT_STARTED
+                if found is None
+                else rules.claim_standing(
+                    found[1],
+                    reviews.get(found[0], ()),
+                    point,
+                    count_claimed_as_complete=limits.count_claimed_as_complete,
+                )
             )
             implemented += status == Status.IMPLEMENTED
             not_applicable += status == Status.NOT_APPLICABLE

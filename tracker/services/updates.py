@@ -169,9 +169,16 @@ def record_update(
         new = _new_update(
             record.assignment_id, checked, actor=actor, source=source, recorded_at=_now()
         )
+        # Only the earlier updates that could say the same, and the latest: the check does
+        # not read the whole history.
         history = _said_by(
             record.assignment_id,
-            store.said_before(session=session, assignment_id=record.assignment_id),
+            store.said_before(
+                session=session,
+                assignment_id=record.assignment_id,
+                like=store.Saying(checked.status, checked.evidence_date, checked.narrative),
+                latest_id=latest,
+            ),
         )
         repeat = repeat_of(new.fingerprint, [fp for _, fp in history])
         if repeat == Repeat.ALREADY_RECORDED:

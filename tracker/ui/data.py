@@ -118,18 +118,24 @@ def directory(tracker: Tracker) -> Directory:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _regions(url: str, version: Version) -> list[progress.RegionName]:
+def _regions(url: str, reference: str, active: int) -> list[progress.RegionName]:
     try:
-        order = [r.id for r in _directory(url, version.reference).regions]
+        order = [r.id for r in _directory(url, reference).regions]
     except CatalogueError:  # a broken organisations file: still show what the database holds
         order = []
-    return progress.regions(_snapshot(url, version), order=order)
+    return progress.regions(_catalogue_snapshot(url, reference, active), order=order)
 
 
 def regions(tracker: Tracker) -> list[progress.RegionName]:
     """Every region with an assignment, named as the database names it, in the organisations
     file's order."""
-    return _regions(tracker.url, tracker.version)
+    return _regions(tracker.url, *_catalogue_key(tracker))
+
+
+def _catalogue_key(tracker: Tracker) -> tuple[str, int]:
+    """The part of the data version the catalogue's answers depend on (recording evidence
+    leaves it unchanged)."""
+    return tracker.version.reference, tracker.version.active_assignments
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -262,13 +268,13 @@ def history(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _recommendations(url: str, version: Version) -> list[store.RecommendationInfo]:
+def _recommendations(url: str, reference: str, active: int) -> list[store.RecommendationInfo]:
     return progress.recommendations(engine=get_engine(url))
 
 
 def recommendations(tracker: Tracker) -> list[store.RecommendationInfo]:
     """The catalogue as stored, R1 first."""
-    return _recommendations(tracker.url, tracker.version)
+    return _recommendations(tracker.url, *_catalogue_key(tracker))
 
 
 def recommendation(tracker: Tracker, code: str) -> store.RecommendationInfo:
@@ -279,9 +285,9 @@ def recommendation(tracker: Tracker, code: str) -> store.RecommendationInfo:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _organisations(url: str, version: Version) -> list[OrganisationOption]:
+def _organisations(url: str, reference: str, active: int) -> list[OrganisationOption]:
     seen: dict[str, OrganisationOption] = {}
-    for record in _snapshot(url, version).records:
+    for record in _catalogue_snapshot(url, reference, active).records:
         seen.setdefault(
             record.organisation_id,
             OrganisationOption(
@@ -300,7 +306,7 @@ _KIND_ORDER = {"force": 0, "local_policing_body": 1, "rocu": 2, "policing_body":
 
 def organisations(tracker: Tracker) -> list[OrganisationOption]:
     """Every organisation with at least one assignment: forces first, then by name."""
-    return _organisations(tracker.url, tracker.version)
+    return _organisations(tracker.url, *_catalogue_key(tracker))
 
 
 def organisation(tracker: Tracker, organisation_id: str) -> OrganisationOption:
