@@ -8,8 +8,9 @@
 For each database and size it builds a history with bench/generate.py, then measures the read
 side (status of every assignment of the report as of today and as of a past date, the overdue
 list, the monthly trend), the floor (one hand-written SQL statement with one index lookup per
-assignment), the national overview and force pages' whole script in Streamlit's AppTest (cold,
-after a write, and warm; and changing the as-of date), recording one update through the service
+assignment), the national overview, force and "Changes since" pages' whole script in Streamlit's
+AppTest (cold, after a write, and warm; and changing the as-of date), what moved in a month (the
+changes service), recording one update through the service
 (p50/p95), `tracker status --format json` as a whole process, and the peak memory of the
 dashboard and the CLI.
 
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ from tracker.db import engine_for  # noqa: E402
 
 APP = ROOT / "tracker" / "app.py"
 FORCE_PAGE = "../pages/force.py"  # relative to tracker/app.py
+CHANGES_PAGE = "../pages/changes.py"
 PAST = date(2024, 6, 30)
 BENCH_ADMIN = "bench.admin"
 
@@ -157,14 +159,15 @@ def _sign_in(at: object) -> None:
     at.session_state[TOKEN_KEY] = signed.token  # type: ignore[attr-defined]
 
 
-def _page(force: bool, as_of: date) -> object:
+def _page(force: bool | str, as_of: date) -> object:
+    """The overview (False), the force page (True) or the page at a path (relative to the app)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=600)
     _sign_in(at)
     at.session_state["as_of"] = as_of
     if force:
-        at.switch_page(FORCE_PAGE)
+        at.switch_page(FORCE_PAGE if force is True else str(force))
     return at
 
 
@@ -217,11 +220,16 @@ _CPU: list[float] = []  # processor time of each page run, in step with the wall
 def page_figures(url: str, today: date) -> dict[str, float]:
     os.environ["TRACKER_DATABASE_URL"] = url
     out: dict[str, float] = {}
-    for force, name in ((False, "overview"), (True, "force")):
+    pages: tuple[tuple[bool | str, str], ...] = (
+        (False, "overview"),
+        (True, "force"),
+        (CHANGES_PAGE, "changes"),
+    )
+    for n, (force, name) in enumerate(pages):
         # Once first, so "cold" is what a running server meets after a write (its modules are
         # loaded; the data caches are stale), not the interpreter's first import of Streamlit.
         _run(_page(force, today))
-        one_write(url, 10_000 + int(force))
+        one_write(url, 10_000 + n)
         at = _page(force, today)
         out[f"{name}_cold"] = _run(at)
         out[f"{name}_cold_cpu"] = _CPU[-1]
@@ -307,7 +315,7 @@ def _probe(url: str) -> None:
 
 
 def measure(url: str, size: str, database: str, *, quick: bool) -> list[Figure]:
-    from tracker.services import progress
+    from tracker.services import changes, progress
 
     engine = engine_for(url)
     today = date.today()
@@ -352,6 +360,15 @@ def measure(url: str, size: str, database: str, *, quick: bool) -> list[Figure]:
     add("overview_as_of_change", pages["overview_as_of_change"], "ms", 600)
     add("force_cold", pages["force_cold"], "ms")
     add("force_warm", pages["force_warm"], "ms")
+    add("changes_page_cold", pages["changes_cold"], "ms")
+    add("changes_page_warm", pages["changes_warm"], "ms")
+    # "What moved" in the month to the past date, over the whole report (snapshot loaded too).
+    since = PAST - timedelta(days=30)
+    add(
+        "changes_month",
+        median_ms(lambda: changes.changes_between(engine=engine, since=since, as_of=PAST), repeat),
+        "ms",
+    )
 
     p50, p95, p95_cpu = record_figures(url, 100 if quick else 300)
     add("record_update_p50", p50, "ms")

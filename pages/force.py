@@ -99,7 +99,7 @@ with evidence:
         )
     history.show_timeline(
         tracker,
-        data.history(tracker, organisation_ids=(organisation.id,)),
+        history.recent(tracker, organisation_id=organisation.id, as_of=as_of),
         as_of=as_of,
         titles={r.code: (r.title, r.verified) for r in recommendations},
         focus=focus,

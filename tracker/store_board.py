@@ -5,6 +5,7 @@ Like ``store``, functions take a session and return plain dataclasses.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,7 +14,11 @@ from sqlmodel import Session, col, select
 
 from tracker.models import EvidenceUpdate, Meeting
 from tracker.movement import TargetUpdate
-from tracker.rules import Status
+from tracker.rules import Status, utc_moment
+
+_UPDATE = EvidenceUpdate.__table__  # type: ignore[attr-defined]
+# Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
+_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,11 @@ def updates_recorded_between(
     return found
 
 
-def target_updates(*, session: Session) -> dict[int, list[TargetUpdate]]:
-    """Every update that gave a revised target date, with its reason and who recorded it."""
+def target_updates(
+    *, session: Session, assignment_ids: Sequence[int] | None = None
+) -> dict[int, list[TargetUpdate]]:
+    """The updates that gave a revised target date, with their reasons and who recorded them:
+    of the given assignments (found by the index on the assignment), or of every assignment."""
     query = sa.select(
         col(EvidenceUpdate.id),
         col(EvidenceUpdate.assignment_id),
@@ -137,7 +145,72 @@ def target_updates(*, session: Session) -> dict[int, list[TargetUpdate]]:
         col(EvidenceUpdate.recorded_by),
     ).where(col(EvidenceUpdate.revised_target_date).is_not(None))
     found: dict[int, list[TargetUpdate]] = defaultdict(list)
-    for uid, aid, evidence, recorded, revised, reason, by in session.connection().execute(query):
-        assert uid is not None
-        found[aid].append(TargetUpdate(uid, evidence, recorded, revised, reason, by))
+    chunks = [None] if assignment_ids is None else list(_chunks(assignment_ids))
+    for chunk in chunks:
+        chosen = query if chunk is None else query.where(_UPDATE.c.assignment_id.in_(chunk))
+        for uid, aid, evidence, recorded, revised, reason, by in session.connection().execute(
+            chosen
+        ):
+            assert uid is not None
+            found[aid].append(TargetUpdate(uid, evidence, recorded, revised, reason, by))
     return dict(found)
+
+
+def targets_in_force(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    as_of: date,
+    known_on: datetime | None = None,
+) -> dict[int, date]:
+    """For each assignment, the revised target date in force on ``as_of`` as recorded by
+    ``known_on``: the one given by the latest update that gave one (latest evidence date on or
+    before ``as_of``, ties to the one recorded last, then the higher id), as
+    ``movement.target_in_force`` says. One index lookup per assignment; never revised: absent."""
+    a = sa.table("assignment", sa.column("id", sa.Integer))
+    u = _UPDATE.alias("target")
+    latest = sa.select(u.c.revised_target_date).where(
+        u.c.assignment_id == a.c.id,
+        u.c.evidence_date <= sa.literal(as_of, sa.Date),
+        u.c.revised_target_date.is_not(None),
+    )
+    if known_on is not None:
+        latest = latest.where(u.c.recorded_at <= utc_moment(known_on))
+    target = (
+        latest.order_by(u.c.evidence_date.desc(), u.c.recorded_at.desc(), u.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    found: dict[int, date] = {}
+    for chunk in _chunks(assignment_ids):
+        query = sa.select(a.c.id, target).where(a.c.id.in_(chunk))
+        for aid, day in session.execute(query):
+            if day is not None:
+                found[aid] = day
+    return found
+
+
+def last_recorded(
+    *, session: Session, assignment_ids: Sequence[int], known_on: datetime | None = None
+) -> dict[int, datetime]:
+    """For each assignment, the moment (UTC) its latest update was recorded, of those recorded
+    by ``known_on``; never reported on: absent."""
+    moment = sa.func.max(_UPDATE.c.recorded_at)
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(assignment_ids):
+        query = (
+            sa.select(_UPDATE.c.assignment_id, moment)
+            .where(_UPDATE.c.assignment_id.in_(chunk))
+            .group_by(_UPDATE.c.assignment_id)
+        )
+        if known_on is not None:
+            query = query.where(_UPDATE.c.recorded_at <= utc_moment(known_on))
+        for aid, recorded in session.execute(query):
+            found[aid] = utc_moment(recorded)
+    return found
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    items = list(ids)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
-from tracker import store, store_board
+from tracker import store, store_board, store_status
 from tracker.db import read_session
 from tracker.moments import end_of_uk_day
-from tracker.movement import ChangeKind, change_kinds, target_in_force
-from tracker.rules import Status, Thresholds, known_on_moment, utc_moment
+from tracker.movement import ChangeKind, change_kinds
+from tracker.rules import Assessment, Status, Thresholds, UpdateFact, assess, utc_moment
 from tracker.services import progress
 from tracker.services.progress import Filters, Snapshot
 
@@ -169,21 +169,22 @@ def changes_from(
         from_known = known_on
     records = [r for r in snapshot.records if filters.admits(r)]
     by_assignment = {r.assignment_id: r for r in records}
+    ends = _ends(
+        snapshot, records, since=since, as_of=as_of, known_on=known_on, from_known=from_known
+    )
 
     movements = []
     open_by_org: dict[str, int] = {}
     for rec in records:
-        facts = snapshot.facts.get(rec.assignment_id, [])
-        before = snapshot.assess(rec, since, limits, from_known)
-        after = snapshot.assess(rec, as_of, limits, known_on)
+        aid = rec.assignment_id
+        before = _assess(snapshot, rec, ends.before.get(aid), since, limits, from_known)
+        after = _assess(snapshot, rec, ends.after.get(aid), as_of, limits, known_on)
         if not after.status.is_closed:
             open_by_org[rec.organisation_id] = open_by_org.get(rec.organisation_id, 0) + 1
         else:
             open_by_org.setdefault(rec.organisation_id, 0)
-        target_before = target_in_force(known_on_moment(facts, from_known), since)
-        target_after = target_in_force(
-            known_on_moment(facts, known_on) if known_on else facts, as_of
-        )
+        target_before = ends.target_before.get(aid)
+        target_after = ends.target_after.get(aid)
         kinds = change_kinds(before, after, target_before=target_before, target_after=target_after)
         if not kinds:
             continue
@@ -252,6 +253,64 @@ def changes_from(
     )
 
 
+@dataclass(frozen=True)
+class _Ends:
+    """What the two pictures need from the history, fetched by index for the assignments in
+    view: the update that speaks for each date and the revised target date in force on it."""
+
+    before: dict[int, UpdateFact]
+    after: dict[int, UpdateFact]
+    target_before: dict[int, date]
+    target_after: dict[int, date]
+
+
+def _ends(
+    snapshot: Snapshot,
+    records: list[store.AssignmentRecord],
+    *,
+    since: date,
+    as_of: date,
+    known_on: datetime | None,
+    from_known: datetime,
+) -> _Ends:
+    ids = [r.assignment_id for r in records]
+    with read_session(snapshot.engine) as session:
+        return _Ends(
+            before=store_status.latest_facts(
+                session=session, assignment_ids=ids, as_of=since, known_on=from_known
+            ),
+            after=store_status.latest_facts(
+                session=session, assignment_ids=ids, as_of=as_of, known_on=known_on
+            ),
+            target_before=store_board.targets_in_force(
+                session=session, assignment_ids=ids, as_of=since, known_on=from_known
+            ),
+            target_after=store_board.targets_in_force(
+                session=session, assignment_ids=ids, as_of=as_of, known_on=known_on
+            ),
+        )
+
+
+def _assess(
+    snapshot: Snapshot,
+    record: store.AssignmentRecord,
+    latest: UpdateFact | None,
+    as_of: date,
+    limits: Thresholds,
+    known_on: datetime | None,
+) -> Assessment:
+    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get
+    # (as in ``progress.status_rows_from``).
+    return assess(
+        updates=[latest] if latest is not None else [],
+        deadline=record.deadline,
+        as_of=as_of,
+        reporting_from=snapshot.report.published,
+        thresholds=limits,
+        known_on=known_on,
+    )
+
+
 def _silent(
     snapshot: Snapshot,
     records: list[store.AssignmentRecord],
@@ -259,15 +318,25 @@ def _silent(
     sent: set[str],
     known_on: datetime | None,
 ) -> tuple[SilentOrganisation, ...]:
-    last: dict[str, datetime] = {}
     first: dict[str, store.AssignmentRecord] = {}
     for rec in records:
         first.setdefault(rec.organisation_id, rec)
-        facts = snapshot.facts.get(rec.assignment_id, [])
-        for fact in known_on_moment(facts, known_on) if known_on else facts:
-            moment = utc_moment(fact.recorded_at)
-            if rec.organisation_id not in last or moment > last[rec.organisation_id]:
-                last[rec.organisation_id] = moment
+    quiet = {org for org in first if open_by_org.get(org, 0) > 0 and org not in sent}
+    # When each silent organisation last recorded anything (as known on ``known_on``): asked
+    # only of their assignments.
+    with read_session(snapshot.engine) as session:
+        recorded = store_board.last_recorded(
+            session=session,
+            assignment_ids=[r.assignment_id for r in records if r.organisation_id in quiet],
+            known_on=known_on,
+        )
+    last: dict[str, datetime] = {}
+    for rec in records:
+        moment = recorded.get(rec.assignment_id)
+        if moment is not None and (
+            rec.organisation_id not in last or moment > last[rec.organisation_id]
+        ):
+            last[rec.organisation_id] = moment
     silent = [
         SilentOrganisation(
             organisation=rec.organisation,
@@ -278,7 +347,7 @@ def _silent(
             last_recorded=last.get(org_id),
         )
         for org_id, rec in first.items()
-        if open_by_org.get(org_id, 0) > 0 and org_id not in sent
+        if org_id in quiet
     ]
     # Longest silent first; never heard from at all before anyone.
     return tuple(

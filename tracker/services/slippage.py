@@ -105,15 +105,30 @@ def slippage(
     """Every assignment the filters admit, with its target-date revisions up to ``as_of`` (as
     recorded by ``known_on`` when given)."""
     snapshot = progress.load_snapshot(engine=engine)
-    return slippage_from(
-        snapshot, target_updates(engine=engine), as_of=as_of, known_on=known_on, filters=filters
-    )
+    return slippage_of(snapshot, as_of=as_of, known_on=known_on, filters=filters)
 
 
-def target_updates(*, engine: Engine) -> dict[int, list[TargetUpdate]]:
-    """Every update that gave a revised target date, by assignment."""
+def slippage_of(
+    snapshot: Snapshot,
+    *,
+    as_of: date,
+    known_on: datetime | None = None,
+    filters: Filters = EVERYTHING,
+) -> list[AssignmentSlip]:
+    """``slippage`` from a loaded snapshot, reading the revisions of only the assignments the
+    filters admit (one force's page reads that force's)."""
+    admitted = [r.assignment_id for r in snapshot.records if filters.admits(r)]
+    targets = target_updates(engine=snapshot.engine, assignment_ids=admitted)
+    return slippage_from(snapshot, targets, as_of=as_of, known_on=known_on, filters=filters)
+
+
+def target_updates(
+    *, engine: Engine, assignment_ids: Sequence[int] | None = None
+) -> dict[int, list[TargetUpdate]]:
+    """Every update that gave a revised target date, by assignment: of the given assignments,
+    or of all."""
     with read_session(engine) as session:
-        return store_board.target_updates(session=session)
+        return store_board.target_updates(session=session, assignment_ids=assignment_ids)
 
 
 def by_recommendation(slips: Sequence[AssignmentSlip]) -> list[RecommendationSlip]:

@@ -81,13 +81,7 @@ def _slippage(
     filters: progress.Filters,
     _snapshot: progress.Snapshot,  # not hashed: url and version decide it
 ) -> list[slippage.AssignmentSlip]:
-    return slippage.slippage_from(
-        _snapshot,
-        slippage.target_updates(engine=get_engine(url)),
-        as_of=as_of,
-        known_on=known_on,
-        filters=filters,
-    )
+    return slippage.slippage_of(_snapshot, as_of=as_of, known_on=known_on, filters=filters)
 
 
 def slips(

@@ -6,8 +6,10 @@ from datetime import date
 import streamlit as st
 
 from tracker import store
+from tracker.db import get_engine
 from tracker.evidence import safe_file_name
 from tracker.movement import BACK_DATED_AFTER_DAYS, days_late, is_back_dated
+from tracker.services import timeline
 from tracker.store_redaction import RedactionMark
 from tracker.ui import data
 from tracker.ui.format import (
@@ -84,9 +86,23 @@ def show_update(tracker: data.Tracker, update: store.UpdateRecord, *, key: str) 
             st.caption(late)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _recent(
+    url: str, version: data.Version, organisation_id: str, as_of: date
+) -> timeline.Timeline:
+    return timeline.recent_history(
+        engine=get_engine(url), organisation_id=organisation_id, as_of=as_of
+    )
+
+
+def recent(tracker: data.Tracker, *, organisation_id: str, as_of: date) -> timeline.Timeline:
+    """The organisation's newest updates of each recommendation up to the as-of date."""
+    return _recent(tracker.url, tracker.version, organisation_id, as_of)
+
+
 def show_timeline(
     tracker: data.Tracker,
-    updates: Sequence[store.UpdateRecord],
+    found: timeline.Timeline,
     *,
     as_of: date,
     titles: dict[str, tuple[str, bool]],
@@ -98,13 +114,12 @@ def show_timeline(
     ``titles`` maps a recommendation code to (title, verified). With ``focus`` only that
     recommendation's updates are shown.
     """
-    shown = [u for u in updates if u.evidence_date <= as_of]
-    later = len(updates) - len(shown)
+    shown = list(found.updates)
     if focus:
         shown = [u for u in shown if u.recommendation == focus]
-    if later:
+    if found.later:
         st.caption(
-            f"{plural(later, 'update')} with evidence dated after {long_date(as_of)} "
+            f"{plural(found.later, 'update')} with evidence dated after {long_date(as_of)} "
             "not shown: move the as-of date forward to see them."
         )
     if not shown:
@@ -118,25 +133,28 @@ def show_timeline(
         st.caption(UNVERIFIED_NOTE)
     for code in order:
         title, verified = titles.get(code, ("", True))
-        heading = f"{code} {titled(title, verified)} · {plural(len(groups[code]), 'update')}"
+        total = found.counts.get(code, len(groups[code]))
+        heading = f"{code} {titled(title, verified)} · {plural(total, 'update')}"
         if focus or len(order) == 1:
             st.markdown(f"#### {heading}")
-            _show_recent(tracker, groups[code], key=key)
+            _show_recent(tracker, groups[code], total, shown=found.shown, key=key)
         else:
             with st.expander(heading):
-                _show_recent(tracker, groups[code], key=key)
+                _show_recent(tracker, groups[code], total, shown=found.shown, key=key)
 
 
-# A page showing every update of a long history would take seconds to draw and be no easier to
-# read; the full history is in the exports.
-SHOWN_PER_RECOMMENDATION = 25
-
-
-def _show_recent(tracker: data.Tracker, updates: Sequence[store.UpdateRecord], *, key: str) -> None:
-    for update in updates[:SHOWN_PER_RECOMMENDATION]:
+def _show_recent(
+    tracker: data.Tracker,
+    updates: Sequence[store.UpdateRecord],
+    total: int,
+    *,
+    shown: int,
+    key: str,
+) -> None:
+    for update in updates[:shown]:
         show_update(tracker, update, key=key)
-    if len(updates) > SHOWN_PER_RECOMMENDATION:
+    if total > shown:
         st.caption(
-            f"The {SHOWN_PER_RECOMMENDATION} most recent of {plural(len(updates), 'update')} "
+            f"The {shown} most recent of {plural(total, 'update')} "
             "are shown; the export (`tracker export`) holds every one."
         )
