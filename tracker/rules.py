@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 
 class Status(StrEnum):
@@ -414,6 +414,52 @@ def verdict(
     return Verdict(status, rag, overdue, days, stale, review, return_reason)
 
 
+class SpeakingUpdate(Protocol):
+    """What ``verdict_of`` reads of the update that speaks for the date (an ``UpdateFact``, or a
+    row the read side fetched)."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def evidence_date(self) -> date: ...
+    @property
+    def revised_target_date(self) -> date | None: ...
+    @property
+    def reviews(self) -> Sequence[ReviewFact]: ...
+
+
+def verdict_of(
+    latest: SpeakingUpdate | None,
+    *,
+    deadline: date | None,
+    as_of: date,
+    reporting_from: date,
+    thresholds: Thresholds = Thresholds(),
+) -> Verdict:
+    """``verdict`` for the update that speaks for ``as_of``, or for none."""
+    if latest is None:
+        return verdict(
+            None,
+            None,
+            None,
+            (),
+            deadline=deadline,
+            as_of=as_of,
+            reporting_from=reporting_from,
+            thresholds=thresholds,
+        )
+    return verdict(
+        latest.status,
+        latest.evidence_date,
+        latest.revised_target_date,
+        latest.reviews,
+        deadline=deadline,
+        as_of=as_of,
+        reporting_from=reporting_from,
+        thresholds=thresholds,
+    )
+
+
 def assess_latest(
     latest: UpdateFact | None,
     *,
@@ -431,32 +477,17 @@ def assess_latest(
         latest = known[0] if known else None
     if latest is not None and latest.evidence_date > as_of:
         latest = None
-    if latest is None:
-        v = verdict(
-            None,
-            None,
-            None,
-            (),
-            deadline=deadline,
-            as_of=as_of,
-            reporting_from=reporting_from,
-            thresholds=thresholds,
-        )
-        last = revised = last_id = None
-        since = None
-    else:
-        last, revised, last_id = latest.evidence_date, latest.revised_target_date, latest.id
-        v = verdict(
-            latest.status,
-            last,
-            revised,
-            latest.reviews,
-            deadline=deadline,
-            as_of=as_of,
-            reporting_from=reporting_from,
-            thresholds=thresholds,
-        )
-        since = (as_of - last).days
+    v = verdict_of(
+        latest,
+        deadline=deadline,
+        as_of=as_of,
+        reporting_from=reporting_from,
+        thresholds=thresholds,
+    )
+    last = latest.evidence_date if latest else None
+    revised = latest.revised_target_date if latest else None
+    last_id = latest.id if latest else None
+    since = (as_of - last).days if last else None
     return Assessment(
         as_of=as_of,
         status=v.status,

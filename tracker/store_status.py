@@ -15,7 +15,6 @@ from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from tracker.models import EvidenceUpdate, Review
@@ -29,25 +28,6 @@ _STATUSES = {s.value: s for s in Status}
 _DECISIONS = {d.value: d for d in Decision}
 # Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
 _CHUNK = 5_000
-
-
-def _latest_id(
-    assignment_id: ColumnElement[int], as_of: ColumnElement[date], known_on: datetime | None
-) -> sa.ScalarSelect[int]:
-    """The id of the update that speaks for ``as_of``: one backward step along the index."""
-    u = _UPDATE.alias("latest")
-    query = sa.select(u.c.id).where(u.c.assignment_id == assignment_id, u.c.evidence_date <= as_of)
-    if known_on is not None:
-        query = query.where(u.c.recorded_at <= utc_moment(known_on))
-    return (
-        query.order_by(u.c.evidence_date.desc(), u.c.recorded_at.desc(), u.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _assignment_ids() -> sa.TableClause:
-    return sa.table("assignment", sa.column("id", sa.Integer))
 
 
 def _fact_columns() -> list[sa.ColumnElement[object]]:
@@ -189,47 +169,39 @@ def latest_facts(
     }
 
 
-def latest_facts_at(
-    *,
-    session: Session,
-    assignment_ids: Sequence[int],
-    points: Sequence[date],
-    known_on: datetime | None = None,
-) -> dict[date, dict[int, UpdateFact]]:
-    """``latest_facts`` at many dates in one statement (the monthly trend): one index lookup per
-    assignment and date."""
-    if not points:
-        return {}
-    a = _assignment_ids()
-    dates = sa.union_all(
-        *(sa.select(sa.literal(p, sa.Date).label("point")) for p in sorted(set(points)))
-    ).cte("points")
-    pairs: list[tuple[object, int, int]] = []
-    raw: dict[int, tuple[int, str, object, object, object]] = {}
-    for chunk in _chunks(assignment_ids):
-        latest = _latest_id(a.c.id, dates.c.point, known_on)
-        query = (
-            sa.select(dates.c.point, a.c.id, *_fact_columns())
-            .select_from(dates.join(a, sa.true()).join(_UPDATE, _UPDATE.c.id == latest))
-            .where(a.c.id.in_(chunk))
-        )
-        # The same update often speaks for many month ends: each is read into a fact once.
-        for point, aid, uid, status, evidence_date, recorded_at, revised in session.execute(query):
-            pairs.append((point, aid, uid))
-            if uid not in raw:
-                raw[uid] = (uid, status, evidence_date, recorded_at, revised)
-    reviews = review_facts(
-        session=session,
-        update_ids=[uid for uid, row in raw.items() if row[1] in _CLAIMS],
-        known_on=known_on,
+# The update that speaks for each of many dates (the month ends of a trend), for many
+# assignments: one index step per assignment and date, as above, returning only its id and
+# status (the trend needs no more; ``latest_facts_at`` reads the rest once per update).
+_AT_SQLITE = """
+SELECT p.value, a.value, u.id, u.status
+FROM json_each(:points) p, json_each(:ids) a
+JOIN evidence_update u ON u.id = (
+    SELECT l.id FROM evidence_update l
+    WHERE l.assignment_id = a.value AND l.evidence_date <= p.value {known_update}
+    ORDER BY l.evidence_date DESC, l.recorded_at DESC, l.id DESC LIMIT 1)
+"""
+_AT_POSTGRESQL = """
+SELECT p.point, a.id, u.id, u.status
+FROM unnest(CAST(:points AS date[])) AS p(point)
+CROSS JOIN unnest(CAST(:ids AS integer[])) AS a(id)
+CROSS JOIN LATERAL (
+    SELECT l.id, l.status FROM evidence_update l
+    WHERE l.assignment_id = a.id AND l.evidence_date <= p.point {known_update}
+    ORDER BY l.evidence_date DESC, l.recorded_at DESC, l.id DESC LIMIT 1) u
+"""
+
+
+@cache
+def _at_statement(dialect: str, known: bool) -> sa.TextClause:
+    text = (_AT_POSTGRESQL if dialect == "postgresql" else _AT_SQLITE).format(
+        known_update="AND l.recorded_at <= :known_update" if known else ""
     )
-    facts = {uid: _fact(_row(*row), reviews) for uid, row in raw.items()}
-    days: dict[object, date] = {}
-    by_point: dict[date, dict[int, UpdateFact]] = {p: {} for p in points}
-    for point, aid, uid in pairs:
-        day = days.get(point) or days.setdefault(point, _as_date(point))
-        by_point[day][aid] = facts[uid]
-    return by_point
+    statement = sa.text(text)
+    if known:
+        statement = statement.bindparams(
+            sa.bindparam("known_update", type_=_UPDATE.c.recorded_at.type)
+        )
+    return statement
 
 
 def statuses_at(
@@ -240,27 +212,55 @@ def statuses_at(
     known_on: datetime | None = None,
 ) -> dict[date, dict[int, tuple[int, Status]]]:
     """For each date, each assignment's update that speaks for it as only its id and status:
-    all the trend counts need (with the claims' reviews, from ``review_facts``). The same
-    lookups as ``latest_facts_at``, without turning every row into a whole fact."""
+    all the trend counts need (with the claims' reviews, from ``review_facts``)."""
     by_point: dict[date, dict[int, tuple[int, Status]]] = {p: {} for p in points}
     if not points:
         return by_point
-    a = _assignment_ids()
-    dates = sa.union_all(
-        *(sa.select(sa.literal(p, sa.Date).label("point")) for p in sorted(set(points)))
-    ).cte("points")
-    days: dict[object, date] = {}
-    for chunk in _chunks(assignment_ids):
-        latest = _latest_id(a.c.id, dates.c.point, known_on)
-        query = (
-            sa.select(dates.c.point, a.c.id, _UPDATE.c.id, _UPDATE.c.status)
-            .select_from(dates.join(a, sa.true()).join(_UPDATE, _UPDATE.c.id == latest))
-            .where(a.c.id.in_(chunk))
-        )
-        for point, aid, uid, status in session.execute(query):
-            day = days.get(point) or days.setdefault(point, _as_date(point))
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    statement = _at_statement(connection.dialect.name, known_on is not None)
+    days = sorted(set(points))
+    params: dict[str, object] = {
+        "points": days if postgres else json.dumps([d.isoformat() for d in days])
+    }
+    if known_on is not None:
+        params["known_update"] = utc_moment(known_on)
+    seen: dict[object, date] = {}
+    for chunk in _chunks(dict.fromkeys(assignment_ids)):
+        params["ids"] = chunk if postgres else json.dumps(chunk)
+        for point, aid, uid, status in connection.execute(statement, params):
+            day = seen.get(point) or seen.setdefault(point, _as_date(point))
             by_point[day][aid] = (uid, _STATUSES[status])
     return by_point
+
+
+def latest_facts_at(
+    *,
+    session: Session,
+    assignment_ids: Sequence[int],
+    points: Sequence[date],
+    known_on: datetime | None = None,
+) -> dict[date, dict[int, UpdateFact]]:
+    """``latest_facts`` at many dates: one index lookup per assignment and date, then each
+    update that speaks for any of them read once (the same update often speaks for many)."""
+    speaking = statuses_at(
+        session=session, assignment_ids=assignment_ids, points=points, known_on=known_on
+    )
+    ids = sorted({uid for found in speaking.values() for uid, _ in found.values()})
+    raw: dict[int, tuple[int, str, object, object, object]] = {}
+    for chunk in _chunks(ids):
+        query = sa.select(*_fact_columns()).where(_UPDATE.c.id.in_(chunk))
+        for uid, status, evidence_date, recorded_at, revised in session.execute(query):
+            raw[uid] = (uid, status, evidence_date, recorded_at, revised)
+    reviews = review_facts(
+        session=session,
+        update_ids=[uid for uid, row in raw.items() if row[1] in _CLAIMS],
+        known_on=known_on,
+    )
+    facts = {uid: _fact(_row(*row), reviews) for uid, row in raw.items()}
+    return {
+        day: {aid: facts[uid] for aid, (uid, _) in found.items()} for day, found in speaking.items()
+    }
 
 
 def review_facts(

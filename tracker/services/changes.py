@@ -15,7 +15,7 @@ from tracker import store, store_board, store_status
 from tracker.db import read_session
 from tracker.moments import end_of_uk_day
 from tracker.movement import ChangeKind, change_kinds
-from tracker.rules import Assessment, Status, Thresholds, UpdateFact, assess, utc_moment
+from tracker.rules import Status, Thresholds, UpdateFact, utc_moment
 from tracker.services import progress
 from tracker.services.progress import Filters, Snapshot
 
@@ -177,8 +177,9 @@ def changes_from(
     open_by_org: dict[str, int] = {}
     for rec in records:
         aid = rec.assignment_id
-        before = _assess(snapshot, rec, ends.before.get(aid), since, limits, from_known)
-        after = _assess(snapshot, rec, ends.after.get(aid), as_of, limits, known_on)
+        speaking = progress.assess_speaking
+        before = speaking(snapshot, rec, ends.before.get(aid), since, limits, from_known)
+        after = speaking(snapshot, rec, ends.after.get(aid), as_of, limits, known_on)
         if not after.status.is_closed:
             open_by_org[rec.organisation_id] = open_by_org.get(rec.organisation_id, 0) + 1
         else:
@@ -289,26 +290,6 @@ def _ends(
                 session=session, assignment_ids=ids, as_of=as_of, known_on=known_on
             ),
         )
-
-
-def _assess(
-    snapshot: Snapshot,
-    record: store.AssignmentRecord,
-    latest: UpdateFact | None,
-    as_of: date,
-    limits: Thresholds,
-    known_on: datetime | None,
-) -> Assessment:
-    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get
-    # (as in ``progress.status_rows_from``).
-    return assess(
-        updates=[latest] if latest is not None else [],
-        deadline=record.deadline,
-        as_of=as_of,
-        reporting_from=snapshot.report.published,
-        thresholds=limits,
-        known_on=known_on,
-    )
 
 
 def _silent(

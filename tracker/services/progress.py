@@ -24,7 +24,7 @@ from tracker.rules import (
     assess,
     assess_latest,
     rollup,
-    verdict,
+    verdict_of,
 )
 from tracker.settings import get_settings
 
@@ -226,7 +226,7 @@ def _admitted(snapshot: Snapshot, filters: Filters) -> Sequence[store.Assignment
     return [record for record in snapshot.records if filters.admits(record)]
 
 
-def _assess(
+def assess_speaking(
     snapshot: Snapshot,
     record: store.AssignmentRecord,
     latest: UpdateFact | None,
@@ -234,7 +234,8 @@ def _assess(
     limits: Thresholds,
     known_on: datetime | None,
 ) -> Assessment:
-    # Only the update that speaks for ``as_of`` decides the rules' answer, so it is all they get.
+    """One assignment by the rules, given the update that speaks for ``as_of`` (as the read side
+    found it; None when none does): it alone decides the rules' answer."""
     return assess_latest(
         latest,
         deadline=record.deadline,
@@ -273,31 +274,14 @@ def status_rows_from(
         aid = record.assignment_id
         deadline = record.deadline
         fact = latest.get(aid)
+        v = verdict_of(
+            fact, deadline=deadline, as_of=as_of, reporting_from=published, thresholds=limits
+        )
         if fact is None:
-            v = verdict(
-                None,
-                None,
-                None,
-                (),
-                deadline=deadline,
-                as_of=as_of,
-                reporting_from=published,
-                thresholds=limits,
-            )
             last = last_id = revised = None
             claimed = _NOT_STARTED
         else:
             last, revised, last_id = fact.evidence_date, fact.revised_target_date, fact.id
-            v = verdict(
-                fact.status,
-                last,
-                revised,
-                fact.reviews,
-                deadline=deadline,
-                as_of=as_of,
-                reporting_from=published,
-                thresholds=limits,
-            )
             claimed = _VALUES[fact.status]
         rows.append(
             StatusRow(
@@ -535,7 +519,7 @@ def point_statuses(
         statuses = []
         for point in points:
             latest = at.get(point, {}).get(record.assignment_id)
-            a = _assess(snapshot, record, latest, point, limits, known_on)
+            a = assess_speaking(snapshot, record, latest, point, limits, known_on)
             statuses.append(PointStatus(a.status, a.rag, a.overdue))
         found[record.assignment_id] = tuple(statuses)
     return found
