@@ -431,9 +431,10 @@ def passed(result: dict[str, Any]) -> bool:
 
 
 def report(result: dict[str, Any]) -> None:
+    processes = result["reader_processes"]
     size = (
-        f"{result['readers']} readers in {result['reader_processes']} processes + "
-        f"{result['editors']} editors, {result['seconds']:g} s"
+        f"{result['readers']} readers in {processes} process{'es' if processes != 1 else ''}"
+        f" + {result['editors']} editors, {result['seconds']:g} s"
     )
     lines: list[tuple[str, float, str, float | None]] = []
     for kind, label in (("read", "overview"), ("write", "record_update")):
