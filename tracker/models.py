@@ -86,6 +86,9 @@ class EvidenceUpdate(SQLModel, table=True):
         sa.Index(
             "ix_evidence_update_latest", "assignment_id", "evidence_date", "recorded_at", "id"
         ),
+        # Each assignment's updates in the order they were recorded: the latest in one step
+        # (migration 0010).
+        sa.Index("ix_evidence_update_assignment_recorded", "assignment_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
