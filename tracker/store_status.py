@@ -120,7 +120,8 @@ def latest_rows(
     statuses = _STATUSES
     # SQLite gives dates as ISO text; PostgreSQL as dates.
     day_of = _as_date if postgres else date.fromisoformat
-    for chunk in _chunks(dict.fromkeys(assignment_ids)):  # each assignment once
+    # Each assignment once, in id order: the lookups then walk the index in its own order.
+    for chunk in _chunks(sorted(set(assignment_ids))):
         # One parameter, whatever the number of assignments: an array for PostgreSQL (the
         # driver adapts a list), JSON for SQLite (expanding a list costs more than the query).
         params["ids"] = chunk if postgres else json.dumps(chunk)
@@ -226,7 +227,7 @@ def statuses_at(
     if known_on is not None:
         params["known_update"] = utc_moment(known_on)
     seen: dict[object, date] = {}
-    for chunk in _chunks(dict.fromkeys(assignment_ids)):
+    for chunk in _chunks(sorted(set(assignment_ids))):
         params["ids"] = chunk if postgres else json.dumps(chunk)
         for point, aid, uid, status in connection.execute(statement, params):
             day = seen.get(point) or seen.setdefault(point, _as_date(point))
