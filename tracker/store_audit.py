@@ -150,15 +150,23 @@ _NO_STATUS_CHANGE = frozenset(
 )
 
 
-def assignments_changed(*, session: Session, after: int, upto: int) -> set[int] | None:
-    """The assignments whose status may differ between two versions of the record: those named
-    by the writes with audit event ids in ``(after, upto]``; None when a write in between may
-    have changed any of them (a catalogue reload, an import, demonstration data, a restore, or
-    an action this function does not know).
+def assignments_changed(
+    *, session: Session, after: int, upto: int, updates_after: int, reviews_after: int
+) -> set[int] | None:
+    """The assignments whose status may differ between two versions of the record; None when a
+    write in between may have changed any of them (a catalogue reload, an import, demonstration
+    data, a restore, or an action this function does not know).
 
-    Sound because every write appends its event in the same transaction, and appends to the
-    chain take turns under one lock, so event ids rise in the order their transactions commit:
-    a reader that saw event ``after`` has seen every write up to it.
+    ``after`` and ``upto`` are the versions' highest audit event ids, ``updates_after`` and
+    ``reviews_after`` the earlier version's highest update and review ids. The assignments are
+    those named by the writes with events in ``(after, upto]``, and those of updates and
+    reviews with higher ids than the earlier version saw (rows added with no event of their
+    own, as a bulk load adds them).
+
+    The events make it sound when writers commit out of id order (PostgreSQL): every write
+    through the services appends its event in the same transaction, and appends to the chain
+    take turns under one lock, so event ids rise in the order their transactions commit: a
+    reader that saw event ``after`` has seen every such write up to it.
     """
     rows = session.execute(
         sa.select(AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id)  # type: ignore[call-overload]
@@ -175,14 +183,24 @@ def assignments_changed(*, session: Session, after: int, upto: int) -> set[int] 
             update_ids.add(int(object_id))
         elif action not in _NO_STATUS_CHANGE and not action.startswith("user_"):
             return None
-    if not update_ids:
-        return set()
-    found = session.execute(
-        sa.text("SELECT id, assignment_id FROM evidence_update WHERE id IN :ids").bindparams(
-            sa.bindparam("ids", expanding=True)
+    changed: set[int] = set()
+    if update_ids:
+        found = session.execute(
+            sa.text("SELECT id, assignment_id FROM evidence_update WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": sorted(update_ids)},
+        ).all()
+        if len(found) != len(update_ids):
+            return None  # an event names an update this reader cannot see: start again
+        changed = {int(assignment_id) for _, assignment_id in found}
+    # Both by primary key ranges: a few rows past the earlier version's highest ids.
+    newer = session.execute(
+        sa.text(
+            "SELECT assignment_id FROM evidence_update WHERE id > :updates "
+            "UNION SELECT u.assignment_id FROM review r "
+            "JOIN evidence_update u ON u.id = r.update_id WHERE r.id > :reviews"
         ),
-        {"ids": sorted(update_ids)},
-    ).all()
-    if len(found) != len(update_ids):
-        return None  # an event names an update this reader cannot see: start again
-    return {int(assignment_id) for _, assignment_id in found}
+        {"updates": updates_after, "reviews": reviews_after},
+    ).scalars()
+    return changed | {int(assignment_id) for assignment_id in newer}

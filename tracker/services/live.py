@@ -4,7 +4,8 @@ The record is append-only, and every write appends an audit event in its own tra
 events' ids rise in the order their transactions commit (appends to the chain take turns under
 one lock), so what changed between two data versions is the events in between: an update
 recorded, or a claim accepted or returned, names its assignment, and only those assignments are
-assessed again (``store_audit.assignments_changed``). Anything else in between (a catalogue
+assessed again (``store_audit.assignments_changed``), with those of any rows added past the
+earlier version's highest ids with no event of their own. Anything else in between (a catalogue
 reload, an import, demonstration data, a restore) works the answer out whole again.
 
 Each answer here equals what ``progress.status_rows_from`` and ``progress.point_statuses`` give
@@ -58,11 +59,15 @@ def catch_up(
         previous is not None
         and previous.version.reference == version.reference
         and previous.version.active_assignments == version.active_assignments
-        and previous.version.audit_event < version.audit_event
+        and previous.version.audit_event <= version.audit_event
     ):
         with read_session(snapshot.engine) as session:
             changed = store_audit.assignments_changed(
-                session=session, after=previous.version.audit_event, upto=version.audit_event
+                session=session,
+                after=previous.version.audit_event,
+                upto=version.audit_event,
+                updates_after=previous.version.last_update_id,
+                reviews_after=previous.version.last_review_id,
             )
     if previous is None or changed is None:
         return Kept(version, dict(compute(snapshot)))
