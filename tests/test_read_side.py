@@ -8,101 +8,22 @@ moments chosen, and for many as-of dates and "known on" moments the answer is co
 ``rules.assess`` over each assignment's whole history, for every assignment of the report.
 """
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from utils.history import append, assignment_id, review
+from utils.history import append
+from utils.random_history import PUBLISHED, event, write_events
 
 from tracker import store
-from tracker.db import read_session, write_session
-from tracker.rules import Decision, Status, Thresholds, assess, rollup
+from tracker.db import read_session
+from tracker.rules import Status, Thresholds, assess, rollup
 from tracker.services import progress
-
-PUBLISHED = date(2023, 4, 5)
-# A few assignments of different recommendations (different deadlines) and organisations.
-TOUCHED = (("R3", "kent"), ("R2", "college_of_policing"), ("R10", "kent"), ("R4", "merseyside"))
-# Few distinct recording times, so ties on evidence date and recording moment both happen.
-HOURS = (9, 12, 17)
-
-event = st.fixed_dictionaries(
-    {
-        "which": st.integers(0, len(TOUCHED) - 1),
-        "status": st.sampled_from(list(Status)),
-        "evidence": st.integers(0, 1300),
-        "lag": st.sampled_from([0, 0, 1, 3, 40, 200]),
-        "hour": st.sampled_from(HOURS),
-        "revised": st.none() | st.integers(-60, 500),
-        "review": st.none() | st.sampled_from(list(Decision)),
-        "review_lag": st.integers(0, 90),
-    }
-)
 
 
 def _moment(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
-
-
-def _append(
-    engine: Engine,
-    *,
-    recommendation: str,
-    organisation_id: str,
-    status: Status,
-    evidence_date: date,
-    recorded_at: datetime,
-    revised_target_date: date | None,
-    revision_reason: str | None,
-) -> int:
-    """Append one update recorded at a chosen moment (the same event may come up in several
-    examples, so each gets a fingerprint of its own)."""
-    new = store.NewUpdate(
-        assignment_id=assignment_id(engine, recommendation, organisation_id),
-        status=status,
-        evidence_date=evidence_date,
-        recorded_at=recorded_at,
-        recorded_by="Test recorder",
-        narrative="Random history entry",
-        links=(),
-        revised_target_date=revised_target_date,
-        revision_reason=revision_reason,
-        source="cli",
-        fingerprint=uuid.uuid4().hex,
-    )
-    with write_session(engine) as session:
-        (uid,) = store.append_updates(session=session, updates=[new])
-    return uid
-
-
-def _write(engine: Engine, events: list[dict[str, object]]) -> list[datetime]:
-    """Append the events' updates (and reviews); returns every recording and review moment."""
-    moments = []
-    for e in events:
-        rec, org = TOUCHED[int(str(e["which"]))]
-        day = PUBLISHED + timedelta(days=int(str(e["evidence"])))
-        recorded = _moment(day + timedelta(days=int(str(e["lag"]))), int(str(e["hour"])))
-        revised = e["revised"]
-        uid = _append(
-            engine,
-            recommendation=rec,
-            organisation_id=org,
-            status=Status(str(e["status"])),
-            evidence_date=day,
-            recorded_at=recorded,
-            revised_target_date=None
-            if revised is None
-            else day + timedelta(days=int(str(revised))),
-            revision_reason=None if revised is None else "Moved for the test",
-        )
-        moments.append(recorded)
-        decision = e["review"]
-        if decision is not None and Status(str(e["status"])).is_closed:
-            at = recorded + timedelta(days=int(str(e["review_lag"])), minutes=30)
-            review(engine, uid, at, Decision(str(decision)), "" if decision == "accepted" else "No")
-            moments.append(at)
-    return moments
 
 
 def _reference(
@@ -209,7 +130,7 @@ def test_status_and_trend_from_sql_equal_the_rules_on_random_histories(
     claims_count: bool,
 ) -> None:
     # The database keeps what earlier examples wrote: histories only grow, as in real use.
-    moments = _write(loaded_engine, events)
+    moments = write_events(loaded_engine, events)
     limits = Thresholds(count_claimed_as_complete=claims_count)
     # As-of dates: drawn ones and the evidence dates themselves (the boundary day).
     days = {PUBLISHED + timedelta(days=d) for d in as_of_days}

@@ -7,22 +7,19 @@ slippage reads only the revisions of the assignments in view. Here, on random hi
 with the same questions put to every update of every assignment through the pure rules.
 """
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from utils.history import assignment_id, review
+from utils.random_history import PUBLISHED, event, write_events
 
 from tracker import store, store_board
-from tracker.db import read_session, write_session
+from tracker.db import read_session
 from tracker.moments import end_of_uk_day
 from tracker.movement import change_kinds, target_in_force
 from tracker.rules import (
     Assessment,
-    Decision,
-    Status,
     Thresholds,
     UpdateFact,
     assess,
@@ -32,60 +29,7 @@ from tracker.rules import (
 from tracker.services import changes, progress, slippage, timeline
 from tracker.services.progress import Filters
 
-PUBLISHED = date(2023, 4, 5)
-TOUCHED = (("R3", "kent"), ("R2", "college_of_policing"), ("R10", "kent"), ("R4", "merseyside"))
-HOURS = (9, 12, 17)
 KENT = Filters(organisation_ids=frozenset({"kent"}))
-
-event = st.fixed_dictionaries(
-    {
-        "which": st.integers(0, len(TOUCHED) - 1),
-        "status": st.sampled_from(list(Status)),
-        "evidence": st.integers(0, 1300),
-        "lag": st.sampled_from([0, 0, 1, 3, 40, 200]),
-        "hour": st.sampled_from(HOURS),
-        "revised": st.none() | st.integers(-60, 500),
-        "review": st.none() | st.sampled_from(list(Decision)),
-        "review_lag": st.integers(0, 90),
-    }
-)
-
-
-def _write(engine: Engine, events: list[dict[str, object]]) -> list[datetime]:
-    """Append the events' updates (and reviews); returns every recording and review moment."""
-    moments = []
-    for e in events:
-        rec, org = TOUCHED[int(str(e["which"]))]
-        day = PUBLISHED + timedelta(days=int(str(e["evidence"])))
-        recorded = datetime.combine(
-            day + timedelta(days=int(str(e["lag"]))), time(int(str(e["hour"]))), tzinfo=UTC
-        )
-        revised = e["revised"]
-        status = Status(str(e["status"]))
-        new = store.NewUpdate(
-            assignment_id=assignment_id(engine, rec, org),
-            status=status,
-            evidence_date=day,
-            recorded_at=recorded,
-            recorded_by="Test recorder",
-            narrative="Random history entry",
-            links=(),
-            revised_target_date=None
-            if revised is None
-            else day + timedelta(days=int(str(revised))),
-            revision_reason=None if revised is None else "Moved for the test",
-            source="cli",
-            fingerprint=uuid.uuid4().hex,
-        )
-        with write_session(engine) as session:
-            (uid,) = store.append_updates(session=session, updates=[new])
-        moments.append(recorded)
-        decision = e["review"]
-        if decision is not None and status.is_closed:
-            at = recorded + timedelta(days=int(str(e["review_lag"])), minutes=30)
-            review(engine, uid, at, Decision(str(decision)), "" if decision == "accepted" else "No")
-            moments.append(at)
-    return moments
 
 
 def _whole(
@@ -222,7 +166,7 @@ def test_changes_and_slippage_by_index_equal_the_whole_history_on_random_histori
     known_offsets: list[int],
     claims_count: bool,
 ) -> None:
-    moments = _write(loaded_engine, events)
+    moments = write_events(loaded_engine, events)
     limits = Thresholds(count_claimed_as_complete=claims_count)
     known: list[datetime | None] = [None]
     known += [moments[i % len(moments)] + timedelta(minutes=o) for i, o in enumerate(known_offsets)]
