@@ -77,6 +77,15 @@ def readable(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def legend_beside(fig: go.Figure) -> go.Figure:
+    """The legend to the right of the plot, one entry a line: below a chart in a narrow column
+    it wrapped over the axis and squeezed the bars to a strip (the board summary at 1280×720)."""
+    fig.update_layout(
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+    )
+    return fig
+
+
 def _pattern(rag: Rag) -> dict[str, Any]:
     """A pattern over the fill, so segments differ without colour (greyscale, colour blindness)."""
     return {

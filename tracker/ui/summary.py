@@ -95,7 +95,10 @@ def show_board_summary(summary: BoardSummary) -> None:
             )
             st.plotly_chart(
                 charts.shared_figure(
-                    content, lambda: charts.readable(board_trend_figure(summary, height=270))
+                    content,
+                    lambda: charts.legend_beside(
+                        charts.readable(board_trend_figure(summary, height=310))
+                    ),
                 ),
                 config=PLOT_CONFIG,
                 key="board_trend",
