@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tracker.db import engine_for
 from tracker.services import progress
@@ -167,9 +167,12 @@ def heading(page: Page) -> str:
     return page.locator("[data-testid='stMain'] h1").first.inner_text()
 
 
-def metric(page: Page, container_key: str, index: int = 0) -> str:
+def metric(page: Page, container_key: str, index: int = 0) -> Locator:
+    """One figure of a row of metrics. Assert on it with ``expect(...).to_have_text``, which
+    waits: the browser draws a page's figures a moment after the script has finished, and a
+    figure read once in between may be its neighbour's."""
     values = page.locator(f".st-key-{container_key} [data-testid='stMetricValue']")
-    return values.nth(index).inner_text().strip()
+    return values.nth(index)
 
 
 OVERDUE_FIGURE = 3  # Recommendations, Assignments, Implemented, Overdue, Stale, Never reported
@@ -287,9 +290,9 @@ def test_overview_and_overdue_page_agree_with_tracker_overdue(
     expected = cli_overdue(db_url, today)
     assert expected, "the demonstration data has overdue assignments today"
     open_page(page, base + "/")
-    assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(len(expected))
+    expect(metric(page, "headline_figures", OVERDUE_FIGURE)).to_have_text(str(len(expected)))
     open_page(page, base + "/overdue")
-    assert metric(page, "overdue_count") == str(len(expected))
+    expect(metric(page, "overdue_count")).to_have_text(str(len(expected)))
     first_row = page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").first
     expect(first_row).to_be_visible()
 
@@ -360,11 +363,11 @@ def test_recording_an_update_changes_the_matrix_force_page_and_overdue_list(
     # The same running dashboard, no restart: every view reflects the accepted claim.
     assert len(cli_overdue(db_url, today)) == overdue_before - 1
     open_page(page, base + "/")
-    assert metric(page, "headline_figures", OVERDUE_FIGURE) == str(overdue_before - 1)
+    expect(metric(page, "headline_figures", OVERDUE_FIGURE)).to_have_text(str(overdue_before - 1))
     assert matrix_letter(page, cell.organisation_id, cell.recommendation) == "B"
 
     open_page(page, base + "/overdue")
-    assert metric(page, "overdue_count") == str(overdue_before - 1)
+    expect(metric(page, "overdue_count")).to_have_text(str(overdue_before - 1))
 
     open_page(page, f"{base}/force?org={cell.organisation_id}&rec={cell.recommendation}")
     expect(page.locator("[data-testid='stMain']")).to_contain_text(narrative)

@@ -2,6 +2,7 @@
 equal the CLI's for the same dates, a link reproduces the view, and the board pack downloads."""
 
 import json
+import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, ROOT, open_page, serving
 from typer.testing import CliRunner
 
@@ -54,9 +55,10 @@ def cli_json(db_url: str, *args: str) -> list[dict[str, object]]:
     return rows
 
 
-def figure(page: Page, label: str) -> str:
+def figure(page: Page, label: str) -> Locator:
+    """The value of one summary figure; assert with ``expect``, which waits for it to be drawn."""
     metric = page.locator(".st-key-board_summary [data-testid='stMetric']").filter(has_text=label)
-    return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return metric.locator("[data-testid='stMetricValue']")
 
 
 def test_the_summary_is_above_the_fold_and_its_figures_equal_the_cli(
@@ -71,7 +73,7 @@ def test_the_summary_is_above_the_fold_and_its_figures_equal_the_cli(
     status = cli_json(db_url, "status", "--as-of", AS_OF.isoformat())
     overdue = cli_json(db_url, "overdue", "--as-of", AS_OF.isoformat())
     due = [r for r in status if r["deadline"] and str(r["deadline"]) < AS_OF.isoformat()]
-    assert figure(page, "Assignments overdue") == f"{len(overdue):,} of {len(due):,}"
+    expect(figure(page, "Assignments overdue")).to_have_text(f"{len(overdue):,} of {len(due):,}")
     by_rec: dict[str, set[str]] = defaultdict(set)
     for row in status:
         by_rec[str(row["recommendation"])].add(str(row["status"]))
@@ -80,7 +82,7 @@ def test_the_summary_is_above_the_fold_and_its_figures_equal_the_cli(
         for statuses in by_rec.values()
         if statuses <= {"implemented", "not_applicable"} and "implemented" in statuses
     )
-    assert figure(page, "Recommendations implemented") == f"{done} of 17"
+    expect(figure(page, "Recommendations implemented")).to_have_text(f"{done} of 17")
 
     # Above the fold at 1280×720: the figures, the trend and the rankings.
     for selector in (".st-key-board_summary [data-testid='stMetric']", ".st-key-force_rankings"):
@@ -103,7 +105,7 @@ def test_a_link_with_dates_and_filters_reproduces_the_view(
         "overdue",
         *("--as-of", AS_OF.isoformat(), "--region", "South East", "--known-on", "2025-01-15"),
     )
-    assert figure(page, "Assignments overdue").startswith(f"{len(overdue):,} of ")
+    expect(figure(page, "Assignments overdue")).to_have_text(re.compile(rf"^{len(overdue):,} of "))
     caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first
     expect(caption).to_contain_text("as known on end of 15 January 2025")
     # The address still carries the whole view, so it can be passed on.

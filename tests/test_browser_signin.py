@@ -320,7 +320,7 @@ def test_monitor_accepts_a_claimed_implementation_and_the_national_figure_change
     signed_in_panel(page)
     assert "Review queue" in nav_links(page)
     open_page(page, base + "/")
-    assert metric(page, "headline_figures", OVERDUE_FIGURE) == f"{overdue_before:,}"
+    expect(metric(page, "headline_figures", OVERDUE_FIGURE)).to_have_text(f"{overdue_before:,}")
 
     open_page(page, base + "/review")
     card = page.locator(f".st-key-claim_{claim.id}")
@@ -335,7 +335,7 @@ def test_monitor_accepts_a_claimed_implementation_and_the_national_figure_change
 
     assert len(cli_overdue(db_url, today)) == overdue_before - 1
     open_page(page, base + "/")
-    assert metric(page, "headline_figures", OVERDUE_FIGURE) == f"{overdue_before - 1:,}"
+    expect(metric(page, "headline_figures", OVERDUE_FIGURE)).to_have_text(f"{overdue_before - 1:,}")
     with engine.connect() as conn:
         decided_by = conn.execute(
             text("SELECT reviewed_by FROM review WHERE update_id = :id"), {"id": claim.id}
