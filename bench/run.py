@@ -287,8 +287,8 @@ def _child(args: list[str], url: str) -> tuple[float, float, float]:
     return seconds, float(user) + float(system), int(kilobytes) / 1024
 
 
-# As the installed `tracker` command starts (its entry point is tracker.cli:app).
-TRACKER = [sys.executable, "-c", "import sys; from tracker.cli import app; sys.exit(app())"]
+# As the installed `tracker` command starts (its entry point is tracker.__main__:main).
+TRACKER = [sys.executable, "-m", "tracker"]
 
 
 def cli_figures(url: str) -> tuple[float, float, float]:

@@ -1,6 +1,9 @@
 """The `tracker` command line, run in-process on SQLite and PostgreSQL."""
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +27,7 @@ from tracker.catalogue import DEFAULT_CATALOGUE_FILE, load_directory
 from tracker.cli import app
 from tracker.services import users
 
+ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_KEYS = (
     "recommendation",
     "organisation",
@@ -154,6 +158,36 @@ def test_unknown_organisation_exits_nonzero_and_suggests_the_right_one(
     assert result.exit_code != 0
     assert "Did you mean: Kent Police" in result.output
     assert result.stdout == ""
+
+
+def test_the_tracker_command_as_a_whole_process_answers_as_the_app_does(
+    loaded_engine: Engine,
+) -> None:
+    """`python -m tracker` starts as the installed `tracker` command does (its entry point
+    imports with the garbage collector off): same answer, same plain error and exit code."""
+    url = loaded_engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tracker", "--db", url]
+    whole = subprocess.run(
+        [*command, "status", "--as-of", "2024-01-01", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert whole.returncode == 0, whole.stderr
+    assert json.loads(whole.stdout) == run_json("--db", url, "status", "--as-of", "2024-01-01")
+
+    wrong = subprocess.run(
+        [*command, "overdue", "--as-of", "31/10/2023"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert wrong.returncode == 2
+    assert wrong.stdout == ""
+    assert "YYYY-MM-DD" in " ".join(wrong.stderr.split())
 
 
 @pytest.mark.parametrize("command", ["status", "overdue", "export"])
