@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from tracker import memory
 from tracker.settings import get_settings
 from tracker.ui import controls, data, navigation, panels, present, session, style
 from tracker.ui.format import long_date
@@ -63,4 +64,7 @@ if presenting:
     )
 else:
     present.show_present_button()
-page.run()
+try:
+    page.run()
+finally:
+    memory.freeze_once(page.url_path)  # after a page's first run: see tracker/memory.py
