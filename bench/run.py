@@ -442,11 +442,15 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite, postgresql")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dashboard-probe", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dashboard_probe:
         _probe(args.dashboard_probe)
         return
-    from generate import SIZES, generate
+    if args.measure_one:
+        load_and_measure(args.measure_one, args.sizes, args.databases, args.seed, args.quick)
+        return
+    from generate import SIZES
 
     sizes = ["S"] if args.quick else [s.strip().upper() for s in args.sizes.split(",")]
     if any(s not in SIZES for s in sizes):
@@ -461,24 +465,48 @@ def main() -> None:
     with databases(kinds, args.db) as fresh:
         for size in sizes:
             for kind in kinds:
-                url = fresh(kind, size)
-                if not _already_loaded(url):
-                    load = time.perf_counter()
-                    generate(url=url, size=size, seed=args.seed, quiet=True)
-                    figure = Figure("load", size, kind, time.perf_counter() - load, "s")
-                    print(figure.line(), flush=True)
-                    figures.append(figure)
-                figures += measure(url, size, kind, quick=args.quick)
-                engine_for(url).dispose()
+                figures += measure_apart(fresh(kind, size), size, kind, args.seed, args.quick)
     flat = _flatness(figures)
     for figure in flat:
         print(figure.line())
     print()
     print(table(figures + flat))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"\nWhole run: {time.perf_counter() - started:.0f} s; this process peaked at {peak:.0f} MB."
+        f"\nWhole run: {time.perf_counter() - started:.0f} s; "
+        f"the largest process peaked at {peak:.0f} MB."
     )
+
+
+def measure_apart(url: str, size: str, kind: str, seed: int, quick: bool) -> list[Figure]:
+    """Load and measure one database at one size in a process of its own, as a dashboard or a
+    command has: the figures do not depend on what earlier sizes left in this process's memory
+    (the garbage collector walking a larger data set's leftovers slowed later figures)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure-one", url]
+    command += ["--sizes", size, "--databases", kind, "--seed", str(seed)]
+    command += ["--quick"] if quick else []
+    figures = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            print(line, end="", flush=True)
+            if line.startswith("{"):
+                figures.append(Figure(**json.loads(line)))
+    if child.returncode != 0:
+        raise SystemExit(f"measuring {size} on {kind} failed (exit code {child.returncode})")
+    return figures
+
+
+def load_and_measure(url: str, size: str, kind: str, seed: int, quick: bool) -> None:
+    """In the child: fill the database if it is empty, then print its figures."""
+    from generate import generate
+
+    if not _already_loaded(url):
+        load = time.perf_counter()
+        generate(url=url, size=size, seed=seed, quiet=True)
+        print(Figure("load", size, kind, time.perf_counter() - load, "s").line(), flush=True)
+    measure(url, size, kind, quick=quick)
+    engine_for(url).dispose()
 
 
 def _flatness(figures: list[Figure]) -> list[Figure]:
