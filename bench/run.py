@@ -5,7 +5,8 @@
     python bench/run.py --db URL --sizes M            # one database you give (empty, or built
                                                       # before by bench/generate.py)
 
-For each database and size it builds a history with bench/generate.py, then measures the read
+For each database and size, in a process of its own (so no size is measured among what an
+earlier one left in memory), it builds a history with bench/generate.py, then measures the read
 side (status of every assignment of the report as of today and as of a past date, the overdue
 list, the monthly trend), the floor (one hand-written SQL statement with one index lookup per
 assignment), the national overview, force and "Changes since" pages' whole script in Streamlit's
