@@ -129,6 +129,10 @@ def page(browser: Browser, server: tuple[str, str]) -> Iterator[Page]:
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector(READY, timeout=60_000)
+    # "Not running" is also what the app says before its first run has been drawn: wait for the
+    # page's heading too, and for nothing left faded from an earlier run.
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector(\"[data-stale='true']\")", timeout=60_000)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
