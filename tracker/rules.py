@@ -269,6 +269,35 @@ def days_overdue(deadline: date | None, status: Status, as_of: date) -> int:
     return (as_of - deadline).days
 
 
+def rag_of(
+    status: Status,
+    *,
+    overdue: bool,
+    stale: bool,
+    deadline: date | None,
+    revised_target_date: date | None,
+    as_of: date,
+    reported: bool,
+    due_soon_days: int,
+) -> Rag:
+    """The RAG rating of a validated status: closed ones by what they are; otherwise red when
+    overdue, amber when due soon, moved past its deadline or stale, grey before any report."""
+    if status == Status.IMPLEMENTED:
+        return Rag.COMPLETE
+    if status == Status.NOT_APPLICABLE:
+        return Rag.NOT_APPLICABLE
+    if overdue:
+        return Rag.RED
+    if deadline is not None and (
+        (deadline - as_of).days <= due_soon_days
+        or (revised_target_date is not None and revised_target_date > deadline)
+    ):
+        return Rag.AMBER
+    if stale:
+        return Rag.AMBER
+    return Rag.GREEN if reported else Rag.NO_REPORT
+
+
 def assess(
     *,
     updates: Sequence[UpdateFact],
@@ -299,23 +328,16 @@ def assess(
     stale = not status.is_closed and since > thresholds.stale_after_days
     revised = latest.revised_target_date if latest else None
 
-    if status == Status.IMPLEMENTED:
-        rag = Rag.COMPLETE
-    elif status == Status.NOT_APPLICABLE:
-        rag = Rag.NOT_APPLICABLE
-    elif overdue:
-        rag = Rag.RED
-    elif (
-        (deadline is not None and (deadline - as_of).days <= thresholds.due_soon_days)
-        or (revised is not None and deadline is not None and revised > deadline)
-        or stale
-    ):
-        rag = Rag.AMBER
-    elif latest is None:
-        rag = Rag.NO_REPORT
-    else:
-        rag = Rag.GREEN
-
+    rag = rag_of(
+        status,
+        overdue=overdue,
+        stale=stale,
+        deadline=deadline,
+        revised_target_date=revised,
+        as_of=as_of,
+        reported=latest is not None,
+        due_soon_days=thresholds.due_soon_days,
+    )
     return Assessment(
         as_of=as_of,
         status=status,
@@ -390,26 +412,16 @@ def verdict(
     closed = status in _CLOSED
     overdue = deadline is not None and deadline < as_of and not closed
     stale = not closed and since > thresholds.stale_after_days
-    if status == Status.IMPLEMENTED:
-        rag = Rag.COMPLETE
-    elif status == Status.NOT_APPLICABLE:
-        rag = Rag.NOT_APPLICABLE
-    elif overdue:
-        rag = Rag.RED
-    elif (
-        (deadline is not None and (deadline - as_of).days <= thresholds.due_soon_days)
-        or (
-            revised_target_date is not None
-            and deadline is not None
-            and revised_target_date > deadline
-        )
-        or stale
-    ):
-        rag = Rag.AMBER
-    elif claimed is None:
-        rag = Rag.NO_REPORT
-    else:
-        rag = Rag.GREEN
+    rag = rag_of(
+        status,
+        overdue=overdue,
+        stale=stale,
+        deadline=deadline,
+        revised_target_date=revised_target_date,
+        as_of=as_of,
+        reported=claimed is not None,
+        due_soon_days=thresholds.due_soon_days,
+    )
     days = (as_of - deadline).days if overdue and deadline is not None else 0
     return Verdict(status, rag, overdue, days, stale, review, return_reason)
 

@@ -5,7 +5,7 @@ Like ``store``, functions take a session and return plain dataclasses.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,10 +15,9 @@ from sqlmodel import Session, col, select
 from tracker.models import EvidenceUpdate, Meeting
 from tracker.movement import TargetUpdate
 from tracker.rules import Status, utc_moment
+from tracker.store_status import chunks
 
 _UPDATE = EvidenceUpdate.__table__  # type: ignore[attr-defined]
-# Bound parameters per statement, well under SQLite's and PostgreSQL's limits.
-_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,8 @@ def target_updates(
         col(EvidenceUpdate.recorded_by),
     ).where(col(EvidenceUpdate.revised_target_date).is_not(None))
     found: dict[int, list[TargetUpdate]] = defaultdict(list)
-    chunks = [None] if assignment_ids is None else list(_chunks(assignment_ids))
-    for chunk in chunks:
+    parts = [None] if assignment_ids is None else list(chunks(assignment_ids))
+    for chunk in parts:
         chosen = query if chunk is None else query.where(_UPDATE.c.assignment_id.in_(chunk))
         for uid, aid, evidence, recorded, revised, reason, by in session.connection().execute(
             chosen
@@ -182,7 +181,7 @@ def targets_in_force(
         .scalar_subquery()
     )
     found: dict[int, date] = {}
-    for chunk in _chunks(assignment_ids):
+    for chunk in chunks(assignment_ids):
         query = sa.select(a.c.id, target).where(a.c.id.in_(chunk))
         for aid, day in session.execute(query):
             if day is not None:
@@ -190,14 +189,14 @@ def targets_in_force(
     return found
 
 
-def last_recorded(
+def last_recorded_by_assignment(
     *, session: Session, assignment_ids: Sequence[int], known_on: datetime | None = None
 ) -> dict[int, datetime]:
     """For each assignment, the moment (UTC) its latest update was recorded, of those recorded
     by ``known_on``; never reported on: absent."""
     moment = sa.func.max(_UPDATE.c.recorded_at)
     found: dict[int, datetime] = {}
-    for chunk in _chunks(assignment_ids):
+    for chunk in chunks(assignment_ids):
         query = (
             sa.select(_UPDATE.c.assignment_id, moment)
             .where(_UPDATE.c.assignment_id.in_(chunk))
@@ -208,9 +207,3 @@ def last_recorded(
         for aid, recorded in session.execute(query):
             found[aid] = utc_moment(recorded)
     return found
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    items = list(ids)
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]

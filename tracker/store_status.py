@@ -121,7 +121,7 @@ def latest_rows(
     # SQLite gives dates as ISO text; PostgreSQL as dates.
     day_of = _as_date if postgres else date.fromisoformat
     # Each assignment once, in id order: the lookups then walk the index in its own order.
-    for chunk in _chunks(sorted(set(assignment_ids))):
+    for chunk in chunks(sorted(set(assignment_ids))):
         # One parameter, whatever the number of assignments: an array for PostgreSQL (the
         # driver adapts a list), JSON for SQLite (expanding a list costs more than the query).
         params["ids"] = chunk if postgres else json.dumps(chunk)
@@ -227,7 +227,7 @@ def statuses_at(
     if known_on is not None:
         params["known_update"] = utc_moment(known_on)
     seen: dict[object, date] = {}
-    for chunk in _chunks(sorted(set(assignment_ids))):
+    for chunk in chunks(sorted(set(assignment_ids))):
         params["ids"] = chunk if postgres else json.dumps(chunk)
         for point, aid, uid, status in connection.execute(statement, params):
             day = seen.get(point) or seen.setdefault(point, _as_date(point))
@@ -249,7 +249,7 @@ def latest_facts_at(
     )
     ids = sorted({uid for found in speaking.values() for uid, _ in found.values()})
     raw: dict[int, tuple[int, str, object, object, object]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         query = sa.select(*_fact_columns()).where(_UPDATE.c.id.in_(chunk))
         for uid, status, evidence_date, recorded_at, revised in session.execute(query):
             raw[uid] = (uid, status, evidence_date, recorded_at, revised)
@@ -269,7 +269,7 @@ def review_facts(
 ) -> dict[int, tuple[ReviewFact, ...]]:
     """The decisions on the given updates (made by ``known_on``), oldest first, by update."""
     found: dict[int, list[ReviewFact]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(update_ids))):
+    for chunk in chunks(sorted(set(update_ids))):
         query = (
             sa.select(
                 _REVIEW.c.update_id,
@@ -332,7 +332,8 @@ def _as_date(value: object) -> date:
     return date.fromisoformat(str(value))
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    """``ids`` in lists of at most ``_CHUNK``, one statement's worth of bound parameters."""
     items = list(ids)
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]

@@ -306,7 +306,7 @@ def _silent(
     # When each silent organisation last recorded anything (as known on ``known_on``): asked
     # only of their assignments.
     with read_session(snapshot.engine) as session:
-        recorded = store_board.last_recorded(
+        recorded = store_board.last_recorded_by_assignment(
             session=session,
             assignment_ids=[r.assignment_id for r in records if r.organisation_id in quiet],
             known_on=known_on,

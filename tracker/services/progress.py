@@ -422,7 +422,7 @@ def trend(
     a trend point counts).
     """
     limits = limits or thresholds()
-    admitted = [record for record in snapshot.records if filters.admits(record)]
+    admitted = _admitted(snapshot, filters)
     dates = month_ends(snapshot.report.published, until)
     with read_session(snapshot.engine) as session:
         at = store_status.statuses_at(
@@ -506,7 +506,7 @@ def point_statuses(
     """Each assignment the filters admit, assessed by the rules at each of ``points`` (in that
     order): one statement finds the update that speaks for every assignment at every date."""
     limits = limits or thresholds()
-    admitted = [record for record in snapshot.records if filters.admits(record)]
+    admitted = _admitted(snapshot, filters)
     with read_session(snapshot.engine) as session:
         at = store_status.latest_facts_at(
             session=session,
